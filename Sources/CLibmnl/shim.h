@@ -1,0 +1,2 @@
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>

@@ -1,0 +1,10 @@
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/table.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/set.h>
+#include <libnftnl/batch.h>
+#include <libnftnl/common.h>
+#include <libnftnl/udata.h>

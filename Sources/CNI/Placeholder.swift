@@ -1,0 +1,1 @@
+// Placeholder: CNI is being written.

@@ -1,0 +1,1 @@
+// Placeholder: CNIRuntime is being written.

@@ -1,0 +1,55 @@
+#ifndef CNETLINKSHIM_H
+#define CNETLINKSHIM_H
+// Kernel headers for rtnetlink, nftables and conntrack, plus what Swift cannot import directly:
+// function-like macros (NLMSG_*, RTA_*, MNL_ALIGN) and the _GNU_SOURCE calls setns/unshare.
+//
+// glibc's <netinet/in.h> must come before any <linux/...> header that pulls in <linux/in.h>,
+// otherwise struct in_addr & co. are defined twice.
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_arp.h>
+#include <linux/veth.h>
+#include <linux/neighbour.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/magic.h>
+
+/// setns(2); needs _GNU_SOURCE, which Swift's Glibc module does not define.
+int cni_setns(int fd, int nstype);
+/// unshare(2); needs _GNU_SOURCE.
+int cni_unshare(int flags);
+/// The CLONE_NEWNET flag (from <sched.h> under _GNU_SOURCE).
+int cni_clone_newnet(void);
+/// gettid(2).
+int cni_gettid(void);
+/// statfs(2) f_type of a path, or -1 with errno set. Used to recognise nsfs/proc namespace files.
+long cni_statfs_type(const char *path);
+/// NSFS_MAGIC and PROC_SUPER_MAGIC.
+long cni_nsfs_magic(void);
+long cni_proc_magic(void);
+
+/// MNL_ALIGN(len): netlink 4-byte alignment.
+static inline size_t cni_mnl_align(size_t len) { return (len + 3U) & ~3U; }
+/// NLMSG_ALIGN / NLMSG_HDRLEN.
+static inline size_t cni_nlmsg_align(size_t len) { return NLMSG_ALIGN(len); }
+static inline size_t cni_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
+/// NLA_ALIGN / NLA_HDRLEN.
+static inline size_t cni_nla_align(size_t len) { return NLA_ALIGN(len); }
+static inline size_t cni_nla_hdrlen(void) { return NLA_HDRLEN; }
+/// NLA_TYPE_MASK: strips NLA_F_NESTED / NLA_F_NET_BYTEORDER from an attribute type.
+static inline uint16_t cni_nla_type(uint16_t type) { return type & NLA_TYPE_MASK; }
+
+#endif

@@ -1,0 +1,1 @@
+// Placeholder: NFTables is being written.

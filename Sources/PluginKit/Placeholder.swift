@@ -1,0 +1,1 @@
+// Placeholder: PluginKit is being written.
