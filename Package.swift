@@ -79,7 +79,7 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNI", "Netlink", "NetAddress", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
