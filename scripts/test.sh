@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test suite: installs what it needs, builds every binary (the integration tests exec them),
+# runs all tests (kernel tests need root; each makes and removes its own namespaces), then checks
+# that nothing was left on the machine's own network stack.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+swift build
+swift test "$@"
+scripts/check-clean.sh
