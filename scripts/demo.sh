@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The main job on a built-in default: build the release binaries, install them in a temporary CNI_PATH,
+# wire two containers with cnitool and the bundled conf/ (bridge + host-local + portmap, dual-stack),
+# show that they reach each other and a published port, then tear everything down.
+#
+# Everything happens inside namespaces this script makes: a throwaway "node" namespace plays the host
+# (bridge, masquerade and port-forwarding rules live there), and two container namespaces hang off it.
+# State (leases, result cache) goes to a temporary directory. The machine's own network is not touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+swift build -c release 2>&1 | grep -v -E 'warning: .*mktemp' | tail -n 1
+
+work=$(mktemp -d /tmp/swift-cni-demo.XXXXXX)
+bin="$work/bin"; netconf="$work/net.d"; cache="$work/cache"
+mkdir -p "$bin" "$netconf"
+for p in bridge ptp loopback host-local portmap cnitool; do install -m 0755 ".build/release/$p" "$bin/$p"; done
+# The bundled configs, with host-local's dataDir moved into the temporary directory.
+for f in conf/*.conf conf/*.conflist; do
+    sed "s|\"type\": \"host-local\",|\"type\": \"host-local\", \"dataDir\": \"$work/ipam\",|" "$f" > "$netconf/$(basename "$f")"
+done
+
+node=swcni-demo-node; a=swcni-demo-a; b=swcni-demo-b
+cnitool() { nsenter --net="/var/run/netns/$node" -- env CNI_PATH="$bin" NETCONFPATH="$netconf" "$bin/cnitool" --cache-dir "$cache" "$@"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+cleanup() {
+    set +e
+    for ns in $a $b; do cnitool del mynet "/var/run/netns/$ns" >/dev/null 2>&1; done
+    for ns in $a $b $node; do "$bin/cnitool" netns del "$ns" >/dev/null 2>&1; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "namespaces: $node (stands in for the node), $a and $b (containers)"
+for ns in $node $a $b; do "$bin/cnitool" netns add "$ns"; done
+"$bin/cnitool" netns list
+
+say "cnitool add mynet $a  (bridge + host-local + portmap, port 8080 -> 80)"
+CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}' \
+    cnitool add mynet "/var/run/netns/$a"
+say "cnitool add mynet $b"
+cnitool add mynet "/var/run/netns/$b" --json | head -c 0
+cnitool list
+
+ip_a=$(ip -n $a -j addr show dev eth0 | python3 -c 'import json,sys; print([x["local"] for x in json.load(sys.stdin)[0]["addr_info"] if x["family"]=="inet"][0])')
+ip_b=$(ip -n $b -j addr show dev eth0 | python3 -c 'import json,sys; print([x["local"] for x in json.load(sys.stdin)[0]["addr_info"] if x["family"]=="inet"][0])')
+ip6_b=$(ip -n $b -j addr show dev eth0 scope global | python3 -c 'import json,sys; print([x["local"] for x in json.load(sys.stdin)[0]["addr_info"] if x["family"]=="inet6"][0])')
+
+say "$a: ip addr"
+ip -n $a -br addr
+say "$a -> $b: ping $ip_b and $ip6_b"
+ip netns exec $a ping -c 2 -W 2 "$ip_b"
+ip netns exec $a ping -6 -c 2 -W 2 "$ip6_b"
+
+say "published port: a server on $a:80, reached from the node at 127.0.0.1:8080 and from $b at the node's bridge address"
+ip netns exec $a python3 -c '
+import socket; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0",80)); s.listen(4)
+for _ in range(2):
+    c,addr=s.accept(); c.sendall(("hello from %s, you are %s\n" % (c.getsockname()[0], addr[0])).encode()); c.close()' &
+server=$!
+sleep 0.5
+gw=$(ip -n $node -j addr show dev cni-mynet0 | python3 -c 'import json,sys; print([x["local"] for x in json.load(sys.stdin)[0]["addr_info"] if x["family"]=="inet"][0])')
+ip netns exec $node python3 -c 'import socket; s=socket.create_connection(("127.0.0.1",8080),3); print("node  :", s.recv(100).decode().strip())'
+ip netns exec $b python3 -c "import socket; s=socket.create_connection((\"$gw\",8080),3); print(\"$b:\", s.recv(100).decode().strip())"
+wait $server || true
+
+say "cnitool check mynet $a"
+cnitool check mynet "/var/run/netns/$a" && echo "check passed"
+
+say "cnitool del (both), then the node's firewall and links"
+CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}' cnitool del mynet "/var/run/netns/$a"
+cnitool del mynet "/var/run/netns/$b"
+ip -n $node -br link
+ip netns exec $node nft list ruleset | grep -c -E 'dnat|masquerade' | sed 's/^/nft rules mentioning dnat or masquerade: /' || true
+say "done; removing the namespaces"
