@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Whole-process timings of our plugins against Debian's reference, in one run, interleaved.
+
+Every scenario runs inside throwaway namespaces (a "node" namespace standing in for the host and a
+container namespace), with host-local state in a temporary directory, and removes everything after.
+The timing loop itself runs inside the node namespace (re-executed under nsenter) and starts each
+plugin with posix_spawn, the CNI_* environment and the config on stdin, timing spawn to exit.
+Ours and the reference's alternate, so both see the same noise.
+
+usage: scripts/bench.py [--ours DIR] [--ref DIR] [-n N] [scenario ...]
+scenarios: loopback, ptp, bridge (default: all)
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
+
+LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL"}
+
+def config(kind, datadir):
+    ipam = {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": datadir}
+    if kind == "loopback":
+        return {"cniVersion": "1.0.0", "name": "bench-lo", "type": "loopback"}
+    if kind == "bridge":
+        return {"cniVersion": "1.0.0", "name": "benchbr", "type": "bridge", "bridge": "cnibench0",
+                "isGateway": True, "ipMasq": True, "ipam": ipam}
+    if kind == "ptp":
+        return {"cniVersion": "1.0.0", "name": "benchptp", "type": "ptp", "ipMasq": True, "ipam": ipam}
+    raise SystemExit(f"unknown scenario {kind}")
+
+def spawn(binary, command, stdin, env):
+    """Runs one verb with posix_spawn; returns (seconds, exit code, stdout)."""
+    r, w = os.pipe()
+    out_r, out_w = os.pipe()
+    devnull = os.open("/dev/null", os.O_WRONLY)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, **env}
+    start = time.perf_counter()
+    pid = os.posix_spawn(binary, [binary], env, file_actions=[
+        (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    os.close(r); os.close(out_w); os.close(devnull)
+    os.write(w, stdin); os.close(w)
+    chunks = []
+    while (b := os.read(out_r, 65536)):
+        chunks.append(b)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - start
+    os.close(out_r)
+    return elapsed, os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+
+def inner(a):
+    """Runs in the node namespace: the timing loop. Prints one JSON object of samples."""
+    impls = {"ours": a.ours, "reference": a.ref}
+    times = {k: [] for k in impls}
+    for i in range(a.n + 3):  # 3 warm-up rounds
+        for impl, bindir in impls.items():
+            stdin = json.dumps(config(a.kind, os.path.join(a.tmp, impl))).encode()
+            env = {"CNI_CONTAINERID": f"bench{i}", "CNI_NETNS": a.netns, "CNI_IFNAME": "eth0", "CNI_PATH": bindir}
+            binary = os.path.join(bindir, a.kind)
+            total = 0.0
+            for verb in (["ADD"] if a.kind == "loopback" else ["ADD", "DEL"]):
+                t, rc, out = spawn(binary, verb, stdin, env)
+                if rc != 0:
+                    sys.exit(f"{impl} {a.kind} {verb} failed (exit {rc}): {out}")
+                total += t
+            if i >= 3:
+                times[impl].append(total)
+    print(json.dumps(times))
+
+def outer(a):
+    print(f"{'scenario':<28} {'ours ms':>8} {'ref ms':>8} {'ratio':>6}   median of {a.n} (mean ratio)")
+    for kind in a.scenarios:
+        tag = uuid.uuid4().hex[:6]
+        node, ctr = f"swcni-bench-{tag}-n", f"swcni-bench-{tag}-c"
+        made = []
+        try:
+            for ns in (node, ctr):
+                subprocess.run(["ip", "netns", "add", ns], check=True)
+                made.append(ns)
+                subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                out = subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable,
+                                      os.path.abspath(__file__), "--inner", "--kind", kind, "--tmp", tmp,
+                                      "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
+                                      "-n", str(a.n)], check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as e:
+            sys.exit(f"{kind}: {e.stderr.strip()}")
+        finally:
+            for ns in made:
+                subprocess.run(["ip", "netns", "del", ns])
+        t = json.loads(out.stdout)
+        mo, mr = statistics.median(t["ours"]) * 1e3, statistics.median(t["reference"]) * 1e3
+        ao, ar = statistics.mean(t["ours"]), statistics.mean(t["reference"])
+        print(f"{LABELS[kind]:<28} {mo:8.2f} {mr:8.2f} {mo / mr:6.2f}   ({ao / ar:.2f})")
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
+    ap.add_argument("--ref", default="/usr/lib/cni")
+    ap.add_argument("-n", type=int, default=100)
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--kind", help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    ap.add_argument("--netns", help=argparse.SUPPRESS)
+    ap.add_argument("scenarios", nargs="*", default=["loopback", "ptp", "bridge"])
+    a = ap.parse_args()
+    a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
+    inner(a) if a.inner else outer(a)
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit("run as root (it makes throwaway network namespaces)")
+    main()
