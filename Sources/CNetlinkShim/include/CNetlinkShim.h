@@ -40,6 +40,13 @@ long cni_statfs_type(const char *path);
 /// NSFS_MAGIC and PROC_SUPER_MAGIC.
 long cni_nsfs_magic(void);
 long cni_proc_magic(void);
+/// fstatfs(2) f_type of an open descriptor, or -1 with errno set.
+long cni_fstatfs_type(int fd);
+/// The namespace type (CLONE_NEW*) of a namespace descriptor (ioctl NS_GET_NSTYPE, Linux 4.11+),
+/// or -1 with errno set (ENOTTY when the descriptor is not a namespace).
+int cni_ns_get_nstype(int fd);
+/// getrandom(2) filling `buf` completely (retrying short reads and EINTR); 0, or -1 with errno set.
+int cni_getrandom(void *buf, size_t len);
 
 /// MNL_ALIGN(len): netlink 4-byte alignment.
 static inline size_t cni_mnl_align(size_t len) { return (len + 3U) & ~3U; }

@@ -1,1 +1,0 @@
-// Placeholder: LinuxNet is being written.

@@ -1,1 +1,0 @@
-// Placeholder: Netlink is being written.

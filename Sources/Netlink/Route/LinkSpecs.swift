@@ -1,0 +1,90 @@
+import NetAddress
+
+/// A veth pair to create in one request (`ip link add <name> [mtu M] [address A] type veth peer
+/// name <peerName> netns <fd> [mtu M]`).
+///
+/// The request goes to the socket of the namespace where `name` should live; the peer is created
+/// directly in the namespace `peerNamespaceFD` refers to, so no later move is needed (a move costs
+/// about 15 ms and changes the interface index).
+public struct VethSpec: Hashable, Sendable {
+    /// Name of the end created in the socket's namespace.
+    public var name: String
+    /// Name of the other end.
+    public var peerName: String
+    /// Open descriptor of the namespace for the peer (`IFLA_NET_NS_FD`); nil keeps it in the
+    /// socket's namespace.
+    public var peerNamespaceFD: Int32?
+    /// MTU of both ends; nil for the kernel default.
+    public var mtu: UInt32?
+    /// MAC address of the `name` end; nil lets the kernel pick a random one.
+    public var mac: MACAddress?
+    /// MAC address of the peer end; nil lets the kernel pick a random one.
+    public var peerMAC: MACAddress?
+
+    public init(
+        name: String, peerName: String, peerNamespaceFD: Int32? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil,
+        peerMAC: MACAddress? = nil
+    ) {
+        self.name = name
+        self.peerName = peerName
+        self.peerNamespaceFD = peerNamespaceFD
+        self.mtu = mtu
+        self.mac = mac
+        self.peerMAC = peerMAC
+    }
+}
+
+/// A bridge to create (`ip link add <name> [mtu M] type bridge [vlan_filtering 1]`).
+public struct BridgeSpec: Hashable, Sendable {
+    /// Bridge name.
+    public var name: String
+    /// MTU; nil for the kernel default.
+    public var mtu: UInt32?
+    /// Turn VLAN filtering on (or explicitly off); nil leaves the kernel default (off).
+    public var vlanFiltering: Bool?
+    /// MAC address; nil lets the kernel choose.
+    public var mac: MACAddress?
+
+    public init(name: String, mtu: UInt32? = nil, vlanFiltering: Bool? = nil, mac: MACAddress? = nil) {
+        self.name = name
+        self.mtu = mtu
+        self.vlanFiltering = vlanFiltering
+        self.mac = mac
+    }
+}
+
+/// Changes applied to an existing link in one `RTM_SETLINK` (`ip link set <dev> ...`).
+/// nil fields are left as they are.
+public struct LinkChanges: Hashable, Sendable {
+    /// `up` / `down`.
+    public var up: Bool?
+    /// `mtu <n>`.
+    public var mtu: UInt32?
+    /// `address <mac>`.
+    public var mac: MACAddress?
+    /// `master <index>`, or `nomaster` with 0.
+    public var masterIndex: Int32?
+    /// `promisc on|off`.
+    public var promiscuous: Bool?
+
+    public init(
+        up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil
+    ) {
+        self.up = up
+        self.mtu = mtu
+        self.mac = mac
+        self.masterIndex = masterIndex
+        self.promiscuous = promiscuous
+    }
+
+    /// The words `ip link set` would take, for error messages ("up mtu 1400").
+    var summary: String {
+        var words: [String] = []
+        if let up { words.append(up ? "up" : "down") }
+        if let mtu { words.append("mtu \(mtu)") }
+        if let mac { words.append("address \(mac)") }
+        if let masterIndex { words.append(masterIndex == 0 ? "nomaster" : "master #\(masterIndex)") }
+        if let promiscuous { words.append("promisc \(promiscuous ? "on" : "off")") }
+        return words.joined(separator: " ")
+    }
+}
