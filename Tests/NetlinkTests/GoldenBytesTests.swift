@@ -84,6 +84,17 @@ import Testing
         )))
     }
 
+    @Test func newBridgeWithoutFilteringSendsNoBridgeData() {
+        // Kernels without CONFIG_BRIDGE_VLAN_FILTERING refuse IFLA_BR_VLAN_FILTERING even as 0.
+        #expect(hexString(NetlinkRequest.newBridge(BridgeSpec(name: "cni0")).bytes) == hexString(hex(
+            "3c000000 1000 0506 00000000 00000000",   // nlmsghdr: 60 B, RTM_NEWLINK, create exclusive
+            "00 00 0000 00000000 00000000 00000000",  // ifinfomsg
+            "0900 0300 636e6930 00000000",            // IFLA_IFNAME "cni0"
+            "1000 1280",                              // IFLA_LINKINFO, 16 B
+            "0b00 0100 62726964 676500 00"            //   IFLA_INFO_KIND "bridge"
+        )))
+    }
+
     @Test func setLinkUpAndPromiscuousWithMTU() {
         let changes = LinkChanges(up: true, mtu: 1450, promiscuous: false)
         let request = NetlinkRequest.setLink(index: 3, name: "br0", changes)

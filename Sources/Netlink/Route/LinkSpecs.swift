@@ -40,12 +40,13 @@ public struct BridgeSpec: Hashable, Sendable {
     public var name: String
     /// MTU; nil for the kernel default.
     public var mtu: UInt32?
-    /// Turn VLAN filtering on (or explicitly off); nil leaves the kernel default (off).
-    public var vlanFiltering: Bool?
+    /// Turn VLAN filtering on. Off (the kernel default) sends nothing, because kernels built
+    /// without `CONFIG_BRIDGE_VLAN_FILTERING` refuse the attribute even with 0.
+    public var vlanFiltering: Bool
     /// MAC address; nil lets the kernel choose.
     public var mac: MACAddress?
 
-    public init(name: String, mtu: UInt32? = nil, vlanFiltering: Bool? = nil, mac: MACAddress? = nil) {
+    public init(name: String, mtu: UInt32? = nil, vlanFiltering: Bool = false, mac: MACAddress? = nil) {
         self.name = name
         self.mtu = mtu
         self.vlanFiltering = vlanFiltering

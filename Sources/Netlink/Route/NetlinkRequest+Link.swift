@@ -74,8 +74,8 @@ extension NetlinkRequest {
             if let mac = spec.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             b.nest(ty(IFLA_LINKINFO)) { info in
                 info.put(ty(IFLA_INFO_KIND), string: "bridge")
-                if let filtering = spec.vlanFiltering {
-                    info.nest(ty(IFLA_INFO_DATA)) { $0.put(ty(IFLA_BR_VLAN_FILTERING), u8: filtering ? 1 : 0) }
+                if spec.vlanFiltering {
+                    info.nest(ty(IFLA_INFO_DATA)) { $0.put(ty(IFLA_BR_VLAN_FILTERING), u8: 1) }
                 }
             }
         }

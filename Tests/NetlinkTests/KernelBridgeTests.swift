@@ -1,0 +1,105 @@
+import CNITestSupport
+import Foundation
+import LinuxNet
+import Netlink
+import Testing
+
+/// Bridge, bridge-port and VLAN verbs against the real kernel, checked with `ip -j -d` and `bridge -j`.
+@Suite(.enabled(if: isPrivileged)) struct KernelBridgeTests {
+    @Test func bridgeAndPort() throws {
+        try withNetlinkNamespace { ns, netlink in
+            try netlink.addBridge(BridgeSpec(name: "br0", mtu: 1400))
+            #expect(throws: NetlinkError.self) { try netlink.addBridge(BridgeSpec(name: "br0")) }
+            let bridge = try #require(try netlink.link(named: "br0"))
+            #expect(bridge.kind == .bridge && bridge.bridge?.vlanFiltering == false && bridge.mtu == 1400)
+            #expect(try ns.ipLink("br0")["linkinfo", "info_data", "vlan_filtering"] as? Int == 0)
+
+            try netlink.addVeth(VethSpec(name: "p0", peerName: "p1"))
+            let port = try #require(try netlink.link(named: "p0"))
+            try netlink.setMaster(port, bridge)
+            #expect(try ns.ipLink("p0").string("master") == "br0")
+            let enslaved = try #require(try netlink.link(named: "p0"))
+            #expect(enslaved.masterIndex == bridge.index)
+            #expect(enslaved.bridgePort?.learning == true && enslaved.bridgePort?.hairpin == false)
+
+            try netlink.setMaster(port, nil)
+            #expect(try ns.ipLink("p0").string("master") == nil)
+        }
+    }
+
+    @Test func bridgePortFlags() throws {
+        try withNetlinkNamespace { ns, netlink in
+            try netlink.addBridge(BridgeSpec(name: "br0"))
+            try netlink.addVeth(VethSpec(name: "p0", peerName: "p1"))
+            let bridge = try #require(try netlink.link(named: "br0"))
+            let port = try #require(try netlink.link(named: "p0"))
+            try netlink.setMaster(port, bridge)
+
+            try netlink.setBridgePort(port, BridgePortFlags(hairpin: true, isolated: true, learning: false))
+            var slave = try ns.ipLink("p0")["linkinfo", "info_slave_data"] as? [String: Any] ?? [:]
+            #expect(slave["hairpin"] as? Bool == true)
+            #expect(slave["isolated"] as? Bool == true)
+            #expect(slave["learning"] as? Bool == false)
+            let info = try #require(try netlink.link(named: "p0")?.bridgePort)
+            #expect(info.hairpin && info.isolated && !info.learning)
+
+            try netlink.setBridgePort(port, BridgePortFlags(hairpin: false))
+            slave = try ns.ipLink("p0")["linkinfo", "info_slave_data"] as? [String: Any] ?? [:]
+            #expect(slave["hairpin"] as? Bool == false)
+            #expect(slave["isolated"] as? Bool == true)  // untouched
+        }
+    }
+
+    @Test func vlanFilteringBridge() throws {
+        try withNetlinkNamespace { ns, netlink in
+            do {
+                try netlink.addBridge(BridgeSpec(name: "br0", vlanFiltering: true))
+            } catch let error as NetlinkError where error.errno == .notSupportedOnSocket && !KernelFeatures.bridgeVLANFiltering {
+                return  // CONFIG_BRIDGE_VLAN_FILTERING is off: the refusal is the expected outcome.
+            }
+            #expect(try netlink.link(named: "br0")?.bridge?.vlanFiltering == true)
+            #expect(try ns.ipLink("br0")["linkinfo", "info_data", "vlan_filtering"] as? Int == 1)
+        }
+    }
+
+    @Test func vlanDumpWorksWithoutFiltering() throws {
+        try withNetlinkNamespace { _, netlink in
+            try netlink.addBridge(BridgeSpec(name: "br0"))
+            try netlink.addVeth(VethSpec(name: "p0", peerName: "p1"))
+            let port = try #require(try netlink.link(named: "p0"))
+            try netlink.setMaster(port, try #require(try netlink.link(named: "br0")))
+            let ports = try netlink.bridgeVLANs()
+            #expect(ports.contains { $0.name == "p0" && $0.masterIndex != nil })
+            if !KernelFeatures.bridgeVLANFiltering { #expect(try netlink.bridgeVLANs(of: port).isEmpty) }
+        }
+    }
+
+    @Test(.enabled(if: KernelFeatures.bridgeVLANFiltering, "needs CONFIG_BRIDGE_VLAN_FILTERING"))
+    func portVLANsAddDeleteAndDump() throws {
+        try withNetlinkNamespace { ns, netlink in
+            try netlink.addBridge(BridgeSpec(name: "br0", vlanFiltering: true))
+            try netlink.addVeth(VethSpec(name: "p0", peerName: "p1"))
+            let bridge = try #require(try netlink.link(named: "br0"))
+            let port = try #require(try netlink.link(named: "p0"))
+            try netlink.setMaster(port, bridge)
+            // A new port starts in the default VLAN 1 (PVID, untagged).
+            #expect(try netlink.bridgeVLANs(of: port) == [BridgeVLAN(id: 1, flags: [.pvid, .untagged])])
+
+            try netlink.deleteBridgeVLAN(.tagged(1), from: port)
+            try netlink.addBridgeVLAN(.access(100), to: port)
+            try netlink.addBridgeVLAN(.tagged(200), to: port)
+            try netlink.addBridgeVLAN(.tagged(201), to: port)
+            let vlans = try netlink.bridgeVLANs(of: port)
+            #expect(vlans == [.access(100), .tagged(200), .tagged(201)])
+
+            let json = try ns.bridgeJSON(["vlan", "show", "dev", "p0"])
+            let entries = (json.first?["vlans"] as? [[String: Any]]) ?? []
+            #expect(entries.compactMap { $0.int("vlan") } == [100, 200, 201])
+            #expect(entries.first?.strings("flags").sorted() == ["Egress Untagged", "PVID"])
+
+            try netlink.deleteBridgeVLAN(.tagged(200), from: port)
+            #expect(try netlink.bridgeVLANs(of: port).map(\.id) == [100, 201])
+            #expect(try netlink.bridgeVLANs().contains { $0.index == bridge.index })
+        }
+    }
+}
