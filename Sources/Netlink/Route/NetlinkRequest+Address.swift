@@ -9,7 +9,7 @@ extension NetlinkRequest {
     /// ifaddrmsg | IFA_LOCAL | IFA_ADDRESS (peer or local) | [IFA_BROADCAST] | [IFA_LABEL] | [IFA_FLAGS]
     /// ```
     public static func newAddress(_ address: Address) -> NetlinkRequest {
-        Self.address(address, type: ty(RTM_NEWADDR), flags: RequestFlags.createExclusive, verb: "add")
+        Self.address(address, type: ty(RTM_NEWADDR), flags: RequestFlags.createExclusive, verb: "add", automaticBroadcast: true)
     }
 
     /// `RTM_DELADDR` removing `address` (`ip addr del <addr>/<len> dev <index>`).
@@ -33,7 +33,9 @@ extension NetlinkRequest {
         }
     }
 
-    static func address(_ address: Address, type: UInt16, flags: UInt16, verb: String) -> NetlinkRequest {
+    static func address(
+        _ address: Address, type: UInt16, flags: UInt16, verb: String, automaticBroadcast: Bool = false
+    ) -> NetlinkRequest {
         let network = address.network
         return NetlinkRequest("\(verb) address \(network) to link #\(address.index)", type: type, flags: flags) { b in
             b.append(header: ifaddrmsg(
@@ -45,7 +47,7 @@ extension NetlinkRequest {
             if network.family == .v4 {
                 if let broadcast = address.broadcast {
                     b.put(ty(IFA_BROADCAST), bytes: broadcast.bytes)
-                } else if network.prefixLength < 31 {
+                } else if automaticBroadcast && network.prefixLength < 31 {
                     b.put(ty(IFA_BROADCAST), bytes: network.lastAddress.bytes)
                 }
             }
