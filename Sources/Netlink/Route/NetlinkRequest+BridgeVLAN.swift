@@ -4,6 +4,8 @@ extension NetlinkRequest {
     /// `RTM_SETLINK` (`add`) or `RTM_DELLINK` (delete), family `AF_BRIDGE`, for one VLAN on a
     /// bridge port. `IFLA_BRIDGE_FLAGS` = `BRIDGE_FLAGS_MASTER` addresses the bridge the port
     /// belongs to (iproute2's `master` keyword, the default), as the reference plugins do.
+    /// Byte-identical to what `bridge vlan add|del dev <port> vid <id> [pvid untagged] master`
+    /// sends (iproute2 6.1, traced), including `IFLA_AF_SPEC` without `NLA_F_NESTED`.
     ///
     /// ```
     /// ifinfomsg(AF_BRIDGE, index) | IFLA_AF_SPEC { IFLA_BRIDGE_FLAGS u16 | IFLA_BRIDGE_VLAN_INFO {flags u16, vid u16} }
@@ -14,7 +16,7 @@ extension NetlinkRequest {
             flags: RequestFlags.change
         ) { b in
             b.append(header: bridgeHeader(index: index))
-            b.nest(ty(IFLA_AF_SPEC)) { spec in
+            b.nest(ty(IFLA_AF_SPEC), flagged: false) { spec in
                 spec.put(ty(IFLA_BRIDGE_FLAGS), u16: ty(BRIDGE_FLAGS_MASTER))
                 var info: [UInt8] = []
                 info.appendInteger(vlan.flags.rawValue)

@@ -108,7 +108,8 @@ extension NetlinkRequest {
         }
     }
 
-    /// `RTM_SETLINK` with family `AF_BRIDGE` and `IFLA_PROTINFO` setting bridge-port flags.
+    /// `RTM_SETLINK` with family `AF_BRIDGE` and `IFLA_PROTINFO` setting bridge-port flags, in
+    /// the attribute order `bridge link set dev <port> hairpin .. learning .. isolated ..` uses.
     public static func setBridgePort(index: Int32, name: String, _ flags: BridgePortFlags) -> NetlinkRequest {
         var words: [String] = []
         if let hairpin = flags.hairpin { words.append("hairpin \(hairpin ? "on" : "off")") }
@@ -120,8 +121,8 @@ extension NetlinkRequest {
             b.append(header: linkHeader(family: u8(AF_BRIDGE), index: index))
             b.nest(ty(IFLA_PROTINFO)) { port in
                 if let hairpin = flags.hairpin { port.put(ty(IFLA_BRPORT_MODE), u8: hairpin ? 1 : 0) }
-                if let isolated = flags.isolated { port.put(ty(IFLA_BRPORT_ISOLATED), u8: isolated ? 1 : 0) }
                 if let learning = flags.learning { port.put(ty(IFLA_BRPORT_LEARNING), u8: learning ? 1 : 0) }
+                if let isolated = flags.isolated { port.put(ty(IFLA_BRPORT_ISOLATED), u8: isolated ? 1 : 0) }
             }
         }
     }

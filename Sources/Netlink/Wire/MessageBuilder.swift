@@ -72,12 +72,14 @@ public struct MessageBuilder {
         precondition(mnl_attr_put_strz_check(header, Self.capacity, type, value), "netlink request too large")
     }
 
-    /// Appends a nested attribute (`NLA_F_NESTED` is set, as the kernel's strict validation expects);
-    /// `body` writes its content.
-    public mutating func nest(_ type: UInt16, _ body: (inout MessageBuilder) -> Void) {
+    /// Appends a nested attribute; `body` writes its content. `NLA_F_NESTED` is set (libmnl's
+    /// default, which the kernel's strict validation expects) unless `flagged` is false, for the
+    /// few places where iproute2 sends the bare type and we match its bytes.
+    public mutating func nest(_ type: UInt16, flagged: Bool = true, _ body: (inout MessageBuilder) -> Void) {
         guard let start = mnl_attr_nest_start_check(header, Self.capacity, type) else {
             preconditionFailure("netlink request larger than \(Self.capacity) bytes")
         }
+        if !flagged { start.pointee.nla_type = type }
         body(&self)
         mnl_attr_nest_end(header, start)
     }
