@@ -17,7 +17,7 @@ import Testing
         let directory = try #require(throws: NamespaceError.self) { try NetworkNamespace.open(path: "/tmp") }
         #expect(directory.code == .notANamespace && directory.description.contains("\"/tmp\""))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("swcni-notns-\(getpid())").path
-        FileManager.default.createFile(atPath: file, contents: Data())
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
         defer { try? FileManager.default.removeItem(atPath: file) }
         #expect(throws: NamespaceError.self) { try NetworkNamespace.open(path: file) }
         #expect((try? NetworkNamespace.open(path: file)) == nil)

@@ -67,7 +67,8 @@ import Testing
             try netlink.addBridge(BridgeSpec(name: "br0"))
             try netlink.addVeth(VethSpec(name: "p0", peerName: "p1"))
             let port = try #require(try netlink.link(named: "p0"))
-            try netlink.setMaster(port, try #require(try netlink.link(named: "br0")))
+            let bridge = try #require(try netlink.link(named: "br0"))
+            try netlink.setMaster(port, bridge)
             let ports = try netlink.bridgeVLANs()
             #expect(ports.contains { $0.name == "p0" && $0.masterIndex != nil })
             if !KernelFeatures.bridgeVLANFiltering {
