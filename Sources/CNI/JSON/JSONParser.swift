@@ -1,0 +1,320 @@
+/// A strict RFC 8259 parser over bytes.
+///
+/// Strict means: exactly one value with only JSON whitespace around it, no comments, no trailing
+/// commas, no leading zeros or bare `.5`, no control characters inside strings, and well-formed
+/// UTF-8 everywhere. `\u` escapes may form surrogate pairs; a lone surrogate becomes U+FFFD, as
+/// Go does. A key that repeats keeps its first position and its last value.
+public struct JSONParser {
+    /// Nesting deeper than this is rejected (a guard against stack exhaustion).
+    public static let defaultMaximumDepth = 512
+
+    private let bytes: [UInt8]
+    private var i = 0
+    private var depth = 0
+    private let maximumDepth: Int
+
+    public init(_ bytes: [UInt8], maximumDepth: Int = JSONParser.defaultMaximumDepth) {
+        self.bytes = bytes
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Parses one JSON document.
+    public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth)
+        return try parser.parseDocument()
+    }
+
+    /// Parses one JSON document from UTF-8 text.
+    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses the whole input as one value.
+    public mutating func parseDocument() throws(JSONParseError) -> JSONValue {
+        i = 0
+        depth = 0
+        let value = try parseValue()
+        skipWhitespace()
+        if i < bytes.count {
+            throw .invalidCharacter(bytes[i], "after top-level value", i)
+        }
+        return value
+    }
+
+    // MARK: - Values
+
+    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        skipWhitespace()
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
+        default:
+            throw .invalidCharacter(bytes[i], "looking for beginning of value", i)
+        }
+    }
+
+    private mutating func enter() throws(JSONParseError) {
+        depth += 1
+        if depth > maximumDepth {
+            throw JSONParseError(message: "exceeded max depth", offset: i)
+        }
+    }
+
+    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        try enter()
+        i += 1  // {
+        var members: [JSONObject.Member] = []
+        var index: [String: Int]? = nil
+        skipWhitespace()
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        if bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            depth -= 1
+            return .object(JSONObject())
+        }
+        while true {
+            skipWhitespace()
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            guard bytes[i] == UInt8(ascii: "\"") else {
+                throw .invalidCharacter(bytes[i], "looking for beginning of object key string", i)
+            }
+            let key = try parseString()
+            skipWhitespace()
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            guard bytes[i] == UInt8(ascii: ":") else {
+                throw .invalidCharacter(bytes[i], "after object key", i)
+            }
+            i += 1
+            let value = try parseValue()
+            // Repeated keys are rare; a linear check is cheapest until an object gets large.
+            if index == nil && members.count >= 16 {
+                var built: [String: Int] = [:]
+                for (n, m) in members.enumerated() { built[m.key] = n }
+                index = built
+            }
+            if index != nil {
+                if let existing = index![key] {
+                    members[existing].value = value
+                } else {
+                    index![key] = members.count
+                    members.append(JSONObject.Member(key: key, value: value))
+                }
+            } else if let existing = members.firstIndex(where: { $0.key == key }) {
+                members[existing].value = value
+            } else {
+                members.append(JSONObject.Member(key: key, value: value))
+            }
+            skipWhitespace()
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            switch bytes[i] {
+            case UInt8(ascii: ","):
+                i += 1
+            case UInt8(ascii: "}"):
+                i += 1
+                depth -= 1
+                return .object(JSONObject(uniqueMembers: members))
+            default:
+                throw .invalidCharacter(bytes[i], "after object key:value pair", i)
+            }
+        }
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        try enter()
+        i += 1  // [
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        if bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            elements.append(try parseValue())
+            skipWhitespace()
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            switch bytes[i] {
+            case UInt8(ascii: ","):
+                i += 1
+            case UInt8(ascii: "]"):
+                i += 1
+                depth -= 1
+                return .array(elements)
+            default:
+                throw .invalidCharacter(bytes[i], "after array element", i)
+            }
+        }
+    }
+
+    private mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
+        let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for (k, c) in expected.enumerated() {
+            guard i + k < bytes.count else { throw .unexpectedEnd(bytes.count) }
+            if bytes[i + k] != c {
+                throw .invalidCharacter(
+                    bytes[i + k], "in literal \(word) (expecting \(JSONParseError.quoteByte(c)))", i + k)
+            }
+        }
+        i += expected.count
+    }
+
+    private mutating func skipWhitespace() {
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return
+            }
+        }
+    }
+
+    // MARK: - Numbers
+
+    private mutating func parseNumber() throws(JSONParseError) -> JSONNumber {
+        let start = i
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        func digits(_ parser: inout JSONParser) throws(JSONParseError) {
+            guard parser.i < parser.bytes.count else { throw .unexpectedEnd(parser.i) }
+            guard isDigit(parser.bytes[parser.i]) else {
+                throw .invalidCharacter(parser.bytes[parser.i], "in numeric literal", parser.i)
+            }
+            while parser.i < parser.bytes.count && isDigit(parser.bytes[parser.i]) { parser.i += 1 }
+        }
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1  // a leading zero stands alone; "01" fails at the top level or container
+        } else {
+            try digits(&self)
+        }
+        if i < bytes.count && bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            try digits(&self)
+        }
+        if i < bytes.count && (bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E")) {
+            i += 1
+            if i < bytes.count && (bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-")) { i += 1 }
+            try digits(&self)
+        }
+        return JSONNumber(validatedLiteral: String(decoding: bytes[start..<i], as: UTF8.self))
+    }
+
+    // MARK: - Strings
+
+    private mutating func parseString() throws(JSONParseError) -> String {
+        i += 1  // opening quote
+        let start = i
+        // Fast path: no escapes, so the bytes between the quotes are the string.
+        while i < bytes.count {
+            let c = bytes[i]
+            if c == UInt8(ascii: "\"") {
+                let s = String(decoding: bytes[start..<i], as: UTF8.self)
+                i += 1
+                return s
+            }
+            if c == UInt8(ascii: "\\") { break }
+            if c < 0x20 { throw .invalidCharacter(c, "in string literal", i) }
+            if c < 0x80 {
+                i += 1
+            } else {
+                guard let n = UTF8Validation.sequenceLength(bytes, at: i) else {
+                    throw JSONParseError(message: "invalid UTF-8 in string literal", offset: i)
+                }
+                i += n
+            }
+        }
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        var out = Array(bytes[start..<i])
+        while i < bytes.count {
+            let c = bytes[i]
+            switch c {
+            case UInt8(ascii: "\""):
+                i += 1
+                return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try parseEscape(into: &out)
+            case 0..<0x20:
+                throw .invalidCharacter(c, "in string literal", i)
+            case 0x20..<0x80:
+                out.append(c)
+                i += 1
+            default:
+                guard let n = UTF8Validation.sequenceLength(bytes, at: i) else {
+                    throw JSONParseError(message: "invalid UTF-8 in string literal", offset: i)
+                }
+                out.append(contentsOf: bytes[i..<(i + n)])
+                i += n
+            }
+        }
+        throw .unexpectedEnd(i)
+    }
+
+    private mutating func parseEscape(into out: inout [UInt8]) throws(JSONParseError) {
+        i += 1  // backslash
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        let c = bytes[i]
+        i += 1
+        switch c {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(c)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try parseHex4()
+            if scalar >= 0xD800 && scalar < 0xDC00 {
+                // A high surrogate is only meaningful followed by an escaped low one.
+                if i + 1 < bytes.count && bytes[i] == UInt8(ascii: "\\") && bytes[i + 1] == UInt8(ascii: "u") {
+                    let save = i
+                    i += 2
+                    let low = try parseHex4()
+                    if low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else {
+                        scalar = 0xFFFD
+                        i = save
+                    }
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                scalar = 0xFFFD
+            }
+            UTF8Validation.append(scalar, to: &out)
+        default:
+            throw .invalidCharacter(c, "in string escape code", i - 1)
+        }
+    }
+
+    private mutating func parseHex4() throws(JSONParseError) -> UInt32 {
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            let c = bytes[i]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A")) + 10
+            default: throw .invalidCharacter(c, "in \\u hexadecimal character escape", i)
+            }
+            value = value << 4 | d
+            i += 1
+        }
+        return value
+    }
+}
