@@ -1,0 +1,234 @@
+import NetAddress
+import Testing
+
+@testable import CNI
+
+@Suite struct CNIVersionTests {
+    @Test func parsesAsLibcni() throws {
+        #expect(try CNIVersion(parsing: "") == .v0_1_0)
+        #expect(try CNIVersion(parsing: "1") == CNIVersion(1, 0, 0))
+        #expect(try CNIVersion(parsing: "0.4") == .v0_4_0)
+        #expect(try CNIVersion(parsing: "1.1.0") == .v1_1_0)
+        #expect(try CNIVersion(parsing: "+1.0.0") == .v1_0_0)  // strconv.Atoi takes a sign
+        #expect(throws: CNIVersionError(#"invalid version "1.2.3.4": too many parts"#)) { try CNIVersion(parsing: "1.2.3.4") }
+        #expect(throws: CNIVersionError(#"failed to convert minor version part "x": strconv.Atoi: parsing "x": invalid syntax"#)) {
+            try CNIVersion(parsing: "1.x")
+        }
+        #expect(throws: CNIVersionError(#"failed to convert major version part "": strconv.Atoi: parsing "": invalid syntax"#)) {
+            try CNIVersion(parsing: ".1")
+        }
+        #expect(CNIVersionError("x").cniError.code == .decodingFailure)
+    }
+
+    @Test func compares() throws {
+        #expect(CNIVersion.all == CNIVersion.all.sorted())
+        #expect(try CNIVersion.isAtLeast("0.4", .v0_4_0))
+        #expect(try !CNIVersion.isAtLeast("0.3.1", .v0_4_0))
+        #expect(try CNIVersion.isAtLeast("10.0.0", .v1_1_0))
+        #expect(CNIVersion.allStrings == ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"])
+    }
+}
+
+@Suite struct ValidationTests {
+    @Test(arguments: ["a", "abc-123_x.y", "0", "Z.z"])
+    func acceptsGoodNames(name: String) throws {
+        try CNIValidation.validateContainerID(name)
+        try CNIValidation.validateNetworkName(name)
+    }
+
+    @Test(arguments: ["-a", ".a", "_a", "a/b", "a b", "a\0b", "é", "a:b", "../x", "a\n"])
+    func rejectsBadNames(name: String) {
+        #expect(throws: CNIError(.invalidEnvironmentVariables, "invalid characters in containerID", details: name)) {
+            try CNIValidation.validateContainerID(name)
+        }
+        #expect(throws: CNIError(.invalidNetworkConfig, "invalid characters found in network name", details: name)) {
+            try CNIValidation.validateNetworkName(name)
+        }
+    }
+
+    @Test func emptyAndDotDot() {
+        #expect(throws: CNIError(.unknownContainer, "missing containerID")) { try CNIValidation.validateContainerID("") }
+        #expect(throws: CNIError(.invalidNetworkConfig, "missing network name")) { try CNIValidation.validateNetworkName("") }
+        #expect(throws: CNIError(.invalidNetworkConfig, "invalid characters found in network name", details: "a..b")) {
+            try CNIValidation.validateNetworkName("a..b")
+        }
+    }
+
+    @Test(arguments: [
+        ("", "interface name is empty"),
+        ("abcdefghijklmnop", "interface name is too long"),
+        (".", "interface name is . or .."),
+        ("..", "interface name is . or .."),
+        ("a/b", "interface name contains / or : or whitespace characters"),
+        ("eth0:1", "interface name contains / or : or whitespace characters"),
+        ("a b", "interface name contains / or : or whitespace characters"),
+        ("a\tb", "interface name contains / or : or whitespace characters"),
+        ("a\u{A0}b", "interface name contains / or : or whitespace characters"),
+        ("a\u{2003}b", "interface name contains / or : or whitespace characters"),
+    ])
+    func rejectsBadInterfaceNames(name: String, message: String) {
+        #expect(throws: CNIError.self) { try CNIValidation.validateInterfaceName(name) }
+        do {
+            try CNIValidation.validateInterfaceName(name)
+        } catch {
+            #expect(error.code == .invalidEnvironmentVariables)
+            #expect(error.msg == message)
+        }
+    }
+
+    @Test func interfaceNameLimitIsFifteenBytes() throws {
+        try CNIValidation.validateInterfaceName("abcdefghijklmno")
+        try CNIValidation.validateInterfaceName("ééééééé")  // 14 bytes
+        #expect(throws: CNIError.self) { try CNIValidation.validateInterfaceName("éééééééé") }  // 16 bytes
+    }
+}
+
+@Suite struct NetworkConfigTests {
+    @Test func decodesTheCommonKeys() throws {
+        let config = try NetworkConfig(bytes: Array("""
+            {"cniVersion":"1.1.0","cniVersions":["1.0.0","1.1.0"],"name":"mynet","type":"bridge",
+             "bridge":"cni0","args":{"cni":{"ips":["10.1.2.9"]}},"ipMasq":true,
+             "ipam":{"type":"host-local","subnet":"10.1.2.0/24"},
+             "dns":{"nameservers":["10.1.2.1"],"search":["a"]},
+             "runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]},
+             "capabilities":{"portMappings":true,"ips":false},
+             "disableCheck":"TRUE","disableGC":false,
+             "cni.dev/valid-attachments":[{"containerID":"c1","ifname":"eth0"}],
+             "prevResult":{"cniVersion":"1.1.0","ips":[{"address":"10.1.2.3/24"}]}}
+            """.utf8))
+        #expect(config.cniVersion == "1.1.0")
+        #expect(config.cniVersions == ["1.0.0", "1.1.0"])
+        #expect(config.name == "mynet")
+        #expect(config.type == "bridge")
+        #expect(config.args?["cni"]?["ips"]?[0] == "10.1.2.9")
+        #expect(config.ipMasq)
+        #expect(config.ipam?.type == "host-local")
+        #expect(config.ipam?.raw["subnet"] == "10.1.2.0/24")
+        #expect(config.dns == DNS(nameservers: ["10.1.2.1"], search: ["a"]))
+        #expect(config.runtimeConfig("portMappings")?[0]?["hostPort"]?.intValue == 8080)
+        #expect(config.capabilities == ["portMappings": true, "ips": false])
+        #expect(config.disableCheck)
+        #expect(!config.disableGC)
+        #expect(!config.loadOnlyInlinedPlugins)
+        #expect(config.validAttachments == [ValidAttachment(containerID: "c1", ifName: "eth0")])
+        #expect(config.prevResult?.ips.first?.address == IPNetwork("10.1.2.3/24"))
+        #expect(config.raw.keys.first == "cniVersion")
+        #expect(config.raw["bridge"] == "cni0")
+        #expect(try config.version == .v1_1_0)
+
+        struct Bridge: Decodable { var bridge: String; var ipMasq: Bool }
+        #expect(try config.decode(Bridge.self).bridge == "cni0")
+        struct Range: Decodable { var subnet: IPNetwork }
+        #expect(try config.ipam?.decode(Range.self).subnet == IPNetwork("10.1.2.0/24"))
+    }
+
+    @Test func minimalConfig() throws {
+        let config = try NetworkConfig(json: ["name": "n"])
+        #expect(config.cniVersion == "")
+        #expect(try config.version == .v0_1_0)
+        #expect(config.ipam == nil)
+        #expect(config.prevResult == nil)
+        #expect(config.validAttachments == nil)
+    }
+
+    @Test func legacyAttachmentKey() throws {
+        let config = try NetworkConfig(json: ["cni.dev/attachments": [["containerID": "c", "ifname": "e"]]])
+        #expect(config.validAttachments == [ValidAttachment(containerID: "c", ifName: "e")])
+        #expect(try NetworkConfig(json: ["cni.dev/valid-attachments": []]).validAttachments == [])
+    }
+
+    @Test func prevResultIsReadInTheConfigVersion() throws {
+        // A 0.4.0 config's prevResult is a 0.4.0 result even without its own cniVersion.
+        let config = try NetworkConfig(json: [
+            "cniVersion": "0.4.0",
+            "prevResult": ["ips": [["version": "4", "address": "10.0.0.2/8"]]],
+        ])
+        #expect(config.prevResult?.cniVersion == "0.4.0")
+        #expect(throws: CNIError(.decodingFailure, #"could not parse prevResult: result: "ips.0.address" is missing"#)) {
+            try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": ["ips": [[:]]]])
+        }
+        #expect(throws: CNIError(.decodingFailure, #"network config: "prevResult" must be an object, found an array"#)) {
+            try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": []])
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name":5}"#, #"network config: "name" must be a string, found a number"#),
+        (#"{"ipMasq":"yes"}"#, #"network config: "ipMasq" must be a boolean, found a string"#),
+        (#"{"ipam":{"type":7}}"#, #"network config: "ipam.type" must be a string, found a number"#),
+        (#"{"dns":{"nameservers":[1]}}"#, #"network config: "dns.nameservers.0" must be a string, found a number"#),
+        (#"{"capabilities":{"ips":"x"}}"#, #"network config: "capabilities.ips" must be a boolean, found a string"#),
+        (#"{"disableCheck":"maybe"}"#, #"network config: "disableCheck" must be a boolean, found "maybe""#),
+        ("[]", "network config must be a JSON object, found an array"),
+        ("{", "error parsing network config: unexpected end of JSON input at offset 1"),
+    ])
+    func rejectsMistypedKeys(json: String, message: String) {
+        #expect(throws: CNIError(.decodingFailure, message)) { try NetworkConfig(bytes: Array(json.utf8)) }
+    }
+}
+
+@Suite struct NetworkConfigListTests {
+    func parse(_ text: String) throws(NetworkConfigListError) -> NetworkConfigList {
+        try NetworkConfigList(bytes: Array(text.utf8))
+    }
+
+    @Test func parsesAList() throws {
+        let list = try parse("""
+            {"cniVersion":"1.0.0","name":"mynet","disableCheck":true,"disableGC":"True",
+             "plugins":[{"type":"bridge","bridge":"cni0","ipam":{"type":"host-local"}},{"type":"portmap","capabilities":{"portMappings":true}}]}
+            """)
+        #expect(list.name == "mynet")
+        #expect(list.cniVersion == "1.0.0")
+        #expect(list.disableCheck && list.disableGC && !list.loadOnlyInlinedPlugins)
+        #expect(list.plugins.map(\.type) == ["bridge", "portmap"])
+        #expect(list.plugins[1].capabilities["portMappings"] == true)
+        #expect(list.plugins[0].raw["bridge"] == "cni0")
+    }
+
+    @Test func picksTheHighestKnownVersionFromCNIVersions() throws {
+        #expect(try parse(#"{"name":"n","cniVersion":"0.4.0","cniVersions":["1.0.0","2.0.0","0.3.1"],"plugins":[{"type":"x"}]}"#)
+            .cniVersion == "1.0.0")
+        #expect(try parse(#"{"name":"n","cniVersion":"1.1.0","cniVersions":["1.0.0"],"plugins":[{"type":"x"}]}"#)
+            .cniVersion == "1.1.0")
+        #expect(try parse(#"{"name":"n","cniVersions":["3.0.0"],"plugins":[{"type":"x"}]}"#).cniVersion == "")
+    }
+
+    @Test func listWithoutPluginsIsLeftForTheDirectoryLoader() throws {
+        #expect(try parse(#"{"name":"n","cniVersion":"1.0.0"}"#).plugins.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("{", "error parsing configuration list: unexpected end of JSON input at offset 1"),
+        ("[]", "error parsing configuration list: json: cannot unmarshal array into Go value of type map[string]interface {}"),
+        (#"{"cniVersion":"1.0.0"}"#, "error parsing configuration list: no name"),
+        ("null", "error parsing configuration list: no name"),
+        (#"{"name":1}"#, "error parsing configuration list: invalid name type float64"),
+        (#"{"name":"n","cniVersion":1}"#, "error parsing configuration list: invalid cniVersion type float64"),
+        (#"{"name":"n","cniVersions":"1.0.0"}"#, "error parsing configuration list: invalid type for cniVersions: string"),
+        (#"{"name":"n","cniVersions":[1]}"#, "error parsing configuration list: invalid type for cniVersions index 0: float64"),
+        (#"{"name":"n","cniVersions":["x"]}"#,
+         #"error parsing configuration list: invalid cniVersions entry x at index 0: failed to convert major version part "x": strconv.Atoi: parsing "x": invalid syntax"#),
+        (#"{"name":"n","disableCheck":1}"#, "error parsing configuration list: invalid type float64 for disableCheck"),
+        (#"{"name":"n","disableGC":"Yes"}"#, #"error parsing configuration list: invalid value "yes" for disableGC"#),
+        (#"{"name":"n","loadOnlyInlinedPlugins":true}"#,
+         "error parsing configuration list: `loadOnlyInlinedPlugins` is true, and no 'plugins' key"),
+        (#"{"name":"n","plugins":{}}"#, "error parsing configuration list: invalid 'plugins' type map[string]interface {}"),
+        (#"{"name":"n","plugins":[]}"#, "error parsing configuration list: no plugins in list"),
+        (#"{"name":"n","plugins":[{"type":"a"},{"ipam":{}}]}"#,
+         "failed to parse plugin config 1: error parsing configuration: missing 'type'"),
+        (#"{"name":"n","plugins":[{"type":"a","ipMasq":1}]}"#,
+         #"failed to parse plugin config 0: error parsing configuration: network config: "ipMasq" must be a boolean, found a number"#),
+    ])
+    func rejectsAsLibcni(text: String, message: String) {
+        #expect(throws: NetworkConfigListError(message)) { try parse(text) }
+    }
+
+    @Test func upConvertsASingleConfig() throws {
+        let single = try NetworkConfig(json: ["cniVersion": "0.4.0", "name": "one", "type": "ptp", "mtu": 1400])
+        let list = try NetworkConfigList(single: single)
+        #expect(list.name == "one")
+        #expect(list.cniVersion == "0.4.0")
+        #expect(list.plugins.count == 1)
+        #expect(list.plugins[0].raw["mtu"]?.intValue == 1400)
+    }
+}
