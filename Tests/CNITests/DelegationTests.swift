@@ -171,3 +171,78 @@ func ipamContext(
             == #"netplugin failed but error parsing its diagnostic message "{\"code\":\"x\"}": error object: "code" must be an unsigned integer"#)
     }
 }
+
+/// A bridge-like plugin: IPAM ADD, give the address back if anything after it fails.
+struct IPAMUsingPlugin: CNIPlugin {
+    var failAfterIPAM = false
+    struct Later: Error {}
+
+    func add(_ c: PluginContext) throws -> CNIResult {
+        let ipam = c.ipam
+        var result = try ipam.execAdd()
+        var committed = false
+        defer { if !committed { try? ipam.execDel() } }
+        if failAfterIPAM { throw Later() }
+        result.interfaces = [.init(name: c.ifName, sandbox: c.netns)]
+        for i in result.ips.indices { result.ips[i].interface = 0 }
+        committed = true
+        return result
+    }
+    func check(_ c: PluginContext) throws { try c.ipam.execCheck() }
+    func delete(_ c: PluginContext) throws { try c.ipam.execDel() }
+    func gc(_ c: PluginContext) throws { try c.ipam.execGC() }
+    func status(_ c: PluginContext) throws { try c.ipam.execStatus() }
+}
+
+@Suite struct PluginMainDelegationTests {
+    @Test func delegatesGetTheInjectedRequest() throws {
+        let dir = try TempDir()
+        let ipamPath = try dir.script("fake-ipam", "exit 0")
+        let invoker = FakeInvoker { call in
+            call.environment["CNI_COMMAND"] == "ADD"
+                ? Array(#"{"cniVersion":"1.0.0","ips":[{"address":"10.1.2.5/24","gateway":"10.1.2.1"}],"dns":{}}"#.utf8) : []
+        }
+        let stdin = #"{"cniVersion":"1.0.0","name":"net","type":"bridge","ipam":{"type":"fake-ipam"}}"#
+        var vars = request("ADD", ["CNI_PATH": dir.path, "CNI_ARGS": "IgnoreUnknown=1"])
+        let (env, output) = PluginEnvironment.capturing(variables: vars, stdin: Array(stdin.utf8), invoker: invoker)
+        #expect(PluginMain.execute(IPAMUsingPlugin(), about: "", environment: env) == 0)
+        #expect(invoker.calls.count == 1)
+        #expect(invoker.calls[0].path == ipamPath)
+        #expect(invoker.calls[0].stdin == Array(stdin.utf8))
+        #expect(invoker.calls[0].environment == vars)
+        let printed = try JSONValue(parsing: output.stdoutText)
+        #expect(printed["ips"]?[0] == ["interface": 0, "address": "10.1.2.5/24", "gateway": "10.1.2.1"])
+
+        // DEL and GC forward their own command.
+        vars["CNI_COMMAND"] = "DEL"
+        let (delEnv, _) = PluginEnvironment.capturing(variables: vars, stdin: Array(stdin.utf8), invoker: invoker)
+        #expect(PluginMain.execute(IPAMUsingPlugin(), about: "", environment: delEnv) == 0)
+        #expect(invoker.calls.last?.environment["CNI_COMMAND"] == "DEL")
+    }
+
+    @Test func failedAddReleasesTheAddress() throws {
+        let dir = try TempDir()
+        try dir.script("fake-ipam", "exit 0")
+        let invoker = FakeInvoker { call in
+            call.environment["CNI_COMMAND"] == "ADD"
+                ? Array(#"{"cniVersion":"1.0.0","ips":[{"address":"10.1.2.5/24"}]}"#.utf8) : []
+        }
+        let stdin = #"{"cniVersion":"1.0.0","name":"net","type":"bridge","ipam":{"type":"fake-ipam"}}"#
+        let (env, output) = PluginEnvironment.capturing(
+            variables: request("ADD", ["CNI_PATH": dir.path]), stdin: Array(stdin.utf8), invoker: invoker)
+        #expect(PluginMain.execute(IPAMUsingPlugin(failAfterIPAM: true), about: "", environment: env) == 1)
+        #expect(invoker.calls.map { $0.environment["CNI_COMMAND"] } == ["ADD", "DEL"])
+        #expect(try JSONValue(parsing: output.stdoutText)["code"] == 999)
+    }
+
+    @Test func ipamErrorIsPrintedUnchanged() throws {
+        let dir = try TempDir()
+        try dir.script("fake-ipam", "exit 0")
+        let invoker = FakeInvoker { _ throws(CNIError) in throw CNIError(.pluginNotAvailable, "range full") }
+        let stdin = #"{"cniVersion":"1.1.0","name":"net","type":"bridge","ipam":{"type":"fake-ipam"}}"#
+        let (env, output) = PluginEnvironment.capturing(
+            variables: ["CNI_COMMAND": "STATUS", "CNI_PATH": dir.path], stdin: Array(stdin.utf8), invoker: invoker)
+        #expect(PluginMain.execute(IPAMUsingPlugin(), about: "", environment: env) == 1)
+        #expect(try JSONValue(parsing: output.stdoutText) == ["cniVersion": "1.1.0", "code": 50, "msg": "range full"])
+    }
+}

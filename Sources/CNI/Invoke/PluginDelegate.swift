@@ -11,19 +11,28 @@ public struct PluginDelegate: Sendable {
     public var cniVersion: String
     public var locator: PluginLocator
     public var invoker: any PluginInvoker
+    /// Variables set on top of the invoker's environment (the request's `CNI_*`);
+    /// `CNI_COMMAND` is replaced per verb.
+    public var environment: [String: String]
 
-    public init(type: String, config: [UInt8], cniVersion: String, locator: PluginLocator, invoker: any PluginInvoker) {
+    public init(
+        type: String, config: [UInt8], cniVersion: String, locator: PluginLocator, invoker: any PluginInvoker,
+        environment: [String: String] = [:]
+    ) {
         self.type = type
         self.config = config
         self.cniVersion = cniVersion
         self.locator = locator
         self.invoker = invoker
+        self.environment = environment
     }
 
     /// Runs the delegate with `CNI_COMMAND=<command>` and returns its stdout.
     public func run(_ command: CNICommand) throws -> [UInt8] {
         let path = try locator.find(type)
-        return try invoker.invoke(path: path, stdin: config, environment: ["CNI_COMMAND": command.rawValue])
+        var env = environment
+        env["CNI_COMMAND"] = command.rawValue
+        return try invoker.invoke(path: path, stdin: config, environment: env)
     }
 
     /// ADD: the delegate's result, whatever version it printed (see ``CNIResult/init(delegateOutput:configVersion:)``).
@@ -81,9 +90,7 @@ public struct IPAM: Sendable {
     /// The IPAM plugin for this request: `ipam.type` of the config (an empty type fails with
     /// `no plugin name provided` when run), the request's `CNI_PATH`, stdin and invoker.
     public init(_ context: PluginContext) {
-        delegate = PluginDelegate(
-            type: context.config.ipam?.type ?? "", config: context.stdin, cniVersion: context.config.cniVersion,
-            locator: PluginLocator(paths: context.path), invoker: context.invoker)
+        delegate = context.delegate(type: context.config.ipam?.type ?? "")
     }
 
     public init(delegate: PluginDelegate) {

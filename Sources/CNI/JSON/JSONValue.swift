@@ -60,8 +60,9 @@ extension JSONValue {
         return false
     }
 
-    /// The member named `key` when this is an object (the last one if the key repeats);
-    /// nil when absent or when this is not an object.
+    /// The member named `key` when this is an object; nil when absent or when this is not an
+    /// object. Setting replaces the member in place or appends it; setting nil removes it;
+    /// setting on a value that is not an object does nothing.
     public subscript(key: String) -> JSONValue? {
         get { objectValue?[key] }
         set {

@@ -19,10 +19,13 @@ public struct PluginContext: Sendable {
     public var config: NetworkConfig
     /// Runs delegated plugins (a fake in tests).
     public var invoker: any PluginInvoker
+    /// The request's `CNI_*` variables as received (only those set). Delegates get them on top of
+    /// the invoker's environment, so a plugin run in-process passes its injected request on.
+    public var variables: [String: String]
 
     public init(
         command: CNICommand, containerID: String, netns: String, ifName: String, args: CNIArgs, path: [String],
-        stdin: [UInt8], config: NetworkConfig, invoker: any PluginInvoker
+        stdin: [UInt8], config: NetworkConfig, invoker: any PluginInvoker, variables: [String: String] = [:]
     ) {
         self.command = command
         self.containerID = containerID
@@ -33,6 +36,7 @@ public struct PluginContext: Sendable {
         self.stdin = stdin
         self.config = config
         self.invoker = invoker
+        self.variables = variables
     }
 
     /// The config's version string (what the result must be printed in).
@@ -45,6 +49,6 @@ public struct PluginContext: Sendable {
     public func delegate(type: String) -> PluginDelegate {
         PluginDelegate(
             type: type, config: stdin, cniVersion: config.cniVersion, locator: PluginLocator(paths: path),
-            invoker: invoker)
+            invoker: invoker, environment: variables)
     }
 }

@@ -101,10 +101,12 @@ private struct Dispatcher<Plugin: CNIPlugin> {
         let config = try NetworkConfig(json: .object(object))
         let args = CNIArgs(variable("CNI_ARGS"))
         if let known = plugin.knownArgs { try args.validate(knownKeys: known) }
+        var variables: [String: String] = [:]
+        for name in Self.requestVariables { variables[name] = env.getenv(name) }
         let context = PluginContext(
             command: command, containerID: variable("CNI_CONTAINERID"), netns: netns, ifName: variable("CNI_IFNAME"),
             args: args, path: PluginLocator.split(variable("CNI_PATH")), stdin: stdin, config: config,
-            invoker: env.invoker)
+            invoker: env.invoker, variables: variables)
 
         switch command {
         case .add:
@@ -119,6 +121,11 @@ private struct Dispatcher<Plugin: CNIPlugin> {
     }
 
     private func variable(_ name: String) -> String { env.getenv(name) ?? "" }
+
+    /// What a request consists of, passed on to delegates.
+    static var requestVariables: [String] {
+        ["CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME", "CNI_ARGS", "CNI_PATH", "CNI_NETNS_OVERRIDE"]
+    }
 
     /// `{"cniVersion": <asked for, else the newest>, "supportedVersions": […]}` and a newline,
     /// compact, as Go's json.Encoder writes it. libcni probes with `{"cniVersion": …}` on stdin.
