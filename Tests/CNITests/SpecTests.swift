@@ -1,3 +1,5 @@
+import CNITestSupport
+import Foundation
 import NetAddress
 import Testing
 
@@ -230,5 +232,33 @@ import Testing
         #expect(list.cniVersion == "0.4.0")
         #expect(list.plugins.count == 1)
         #expect(list.plugins[0].raw["mtu"]?.intValue == 1400)
+    }
+}
+
+@Suite struct PluginVersionInfoTests {
+    @Test func decodesAsLibcni() throws {
+        let info = try PluginVersionInfo(bytes: Array(#"{"cniVersion":"1.0.0","supportedVersions":["0.4.0","1.0.0"]}"#.utf8))
+        #expect(info == PluginVersionInfo(cniVersion: "1.0.0", supportedVersions: ["0.4.0", "1.0.0"]))
+        #expect(try PluginVersionInfo(bytes: Array(#"{"cniVersion":"0.2.0"}"#.utf8)).supportedVersions == ["0.1.0", "0.2.0"])
+        #expect(throws: CNIError(.decodingFailure, "decoding version info: missing field cniVersion")) {
+            try PluginVersionInfo(bytes: Array(#"{"supportedVersions":["1.0.0"]}"#.utf8))
+        }
+        #expect(throws: CNIError(.decodingFailure, "decoding version info: missing field supportedVersions")) {
+            try PluginVersionInfo(bytes: Array(#"{"cniVersion":"1.0.0"}"#.utf8))
+        }
+        #expect(throws: CNIError(.decodingFailure, "decoding version info: unexpected end of JSON input at offset 0")) {
+            try PluginVersionInfo(bytes: [])
+        }
+    }
+
+    /// What Debian's reference loopback answers to libcni's probe.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/lib/cni/loopback")))
+    func readsTheReferenceAnswer() throws {
+        let out = try Command.run(["/usr/lib/cni/loopback"], environment: ["CNI_COMMAND": "VERSION"], stdin: Array(#"{"cniVersion":"1.1.0"}"#.utf8))
+        let info = try PluginVersionInfo(bytes: out.stdoutBytes)
+        #expect(info.supportedVersions.contains("1.0.0"))
+        // Our VERSION answer has the same shape and layout (compact, newline-terminated).
+        let r = run(RecordingPlugin(), ["CNI_COMMAND": "VERSION"], stdin: "")
+        #expect(r.stdout.hasSuffix("]}\n") && out.stdout.hasSuffix("]}\n"))
     }
 }

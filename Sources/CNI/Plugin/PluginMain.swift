@@ -132,10 +132,8 @@ private struct Dispatcher<Plugin: CNIPlugin> {
     private func writeVersionInfo(_ stdin: [UInt8]) {
         var asked = CNIVersion.current.description
         if let v = (try? JSONParser.parse(stdin))?["cniVersion"]?.stringValue, !v.isEmpty { asked = v }
-        let info: JSONValue = [
-            "cniVersion": .string(asked), "supportedVersions": .array(plugin.supportedVersions.map(JSONValue.string)),
-        ]
-        env.writeStdout(JSONSerializer.bytes(info) + [0x0A])
+        let info = PluginVersionInfo(cniVersion: asked, supportedVersions: plugin.supportedVersions)
+        env.writeStdout(JSONSerializer.bytes(info.json) + [0x0A])
     }
 
     private func parseConfigObject(_ stdin: [UInt8]) throws(CNIError) -> JSONObject {

@@ -1,0 +1,48 @@
+/// A plugin's answer to VERSION: `{"cniVersion": …, "supportedVersions": […]}`.
+public struct PluginVersionInfo: Sendable, Hashable {
+    /// The version the answer is written in (the one asked for).
+    public var cniVersion: String
+    /// Every version the plugin speaks.
+    public var supportedVersions: [String]
+
+    public init(cniVersion: String, supportedVersions: [String]) {
+        self.cniVersion = cniVersion
+        self.supportedVersions = supportedVersions
+    }
+
+    /// The JSON, members in skel's order.
+    public var json: JSONValue {
+        ["cniVersion": .string(cniVersion), "supportedVersions": .array(supportedVersions.map(JSONValue.string))]
+    }
+
+    /// Reads a VERSION answer as libcni's `PluginDecoder` does: both fields required, except that
+    /// a 0.2.0 plugin without a list supports 0.1.0 and 0.2.0. Errors are code 6, with libcni's
+    /// texts (`decoding version info: missing field cniVersion`).
+    public init(bytes: [UInt8]) throws(CNIError) {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(bytes)
+        } catch {
+            throw CNIError(.decodingFailure, "decoding version info: \(error)")
+        }
+        let r: JSONFieldReader
+        let version: String
+        let list: [String]
+        do {
+            r = try JSONFieldReader(json, subject: "version info")
+            version = try r.string("cniVersion") ?? ""
+            list = try r.strings("supportedVersions") ?? []
+        } catch {
+            throw CNIError(.decodingFailure, "decoding version info: \(error.msg)")
+        }
+        guard !version.isEmpty else { throw CNIError(.decodingFailure, "decoding version info: missing field cniVersion") }
+        if list.isEmpty {
+            guard version == "0.2.0" else {
+                throw CNIError(.decodingFailure, "decoding version info: missing field supportedVersions")
+            }
+            self.init(cniVersion: version, supportedVersions: ["0.1.0", "0.2.0"])
+            return
+        }
+        self.init(cniVersion: version, supportedVersions: list)
+    }
+}
