@@ -8,6 +8,12 @@ import PackageDescription
 let executableLinking: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release))
 ]
+// cnitool links swift-argument-parser, which imports FoundationEssentials; its static archive only
+// links when every module was compiled for the static stdlib, which only `--static-swift-stdlib`
+// does (scripts/build-release.sh passes it). A plain `swift build -c release` links cnitool dynamically.
+let toolLinking: [LinkerSetting] = [
+    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))
+]
 
 let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
 
@@ -75,7 +81,7 @@ let package = Package(
                 "CNIRuntime", "CNI", "LinuxNet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            linkerSettings: executableLinking
+            linkerSettings: toolLinking
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.

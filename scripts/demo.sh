@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-swift build -c release 2>&1 | grep -v -E 'warning: .*mktemp' | tail -n 1
+scripts/build-release.sh
 
 work=$(mktemp -d /tmp/swift-cni-demo.XXXXXX)
 bin="$work/bin"; netconf="$work/net.d"; cache="$work/cache"
