@@ -26,6 +26,7 @@ final class InMemoryAddressStore: AddressStore {
 
     func holdsLease(_ owner: LeaseOwner) throws -> Bool { try !addresses(heldBy: owner).isEmpty }
 
+    @discardableResult
     func release(_ owner: LeaseOwner) throws -> [IPAddress] {
         var targets = leases.filter { $0.value == owner }.map(\.key)
         if targets.isEmpty { targets = leases.filter { $0.value == owner.legacy }.map(\.key) }
