@@ -56,8 +56,13 @@ func fileBytes(_ path: String) -> [UInt8]? {
 
 func fileText(_ path: String) -> String? { fileBytes(path).map { String(decoding: $0, as: UTF8.self) } }
 
+/// Writes a file the way the reference writes a lease (create, write, close; no temp file).
 func writeText(_ path: String, _ text: String) {
-    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    precondition(fd >= 0, "open \(path)")
+    let bytes = Array(text.utf8)
+    precondition(write(fd, bytes, bytes.count) == bytes.count)
+    close(fd)
 }
 
 func permissions(_ path: String) -> Int {

@@ -3,21 +3,25 @@ import NetAddress
 import SystemPackage
 
 /// Keeping `LeaseIndex` in step with the lease directory. The protocol, under the lock:
-/// 1. load: the index is used only if `state` records the lease directory's current `Stamp`;
-///    otherwise (first run, a change by the reference or by hand, a crash) it is rebuilt by
-///    reading every lease, which is what the reference does on every call;
+/// 1. load: the cache is used only if `state` is intact and records the lease directory's current
+///    `Stamp`, and each bucket only if its hash is the one `state` records; otherwise (first run, a
+///    change by the reference or by hand, a crash, a torn write) it is rebuilt by reading every
+///    lease, which is what the reference does on every call;
 /// 2. every lease we create or remove is applied to the index in memory;
-/// 3. commit: dirty buckets are written (each atomically), the directory's mtime is set to a
-///    marker, and `state` is written last. A crash before that leaves a `state` that no longer
-///    matches the directory (step 2 changed it), so the next run rebuilds.
+/// 3. commit: dirty buckets are written, the directory's mtime is set to a marker, and `state` is
+///    written last. A crash before that leaves a `state` that no longer matches the directory
+///    (step 2 changed it) or a bucket that no longer matches its hash, so the next run rebuilds.
 extension DiskAddressStore {
     /// Makes `index` usable: from the cache when it is current, else rebuilt from the leases.
     func loadIndex() throws {
         if index != nil { return }
         if let cacheDir, let bytes = try? Posix.readFile(at: cacheDir, Self.stateName, limit: 16 << 20),
-            let (stamp, ownerless) = LeaseIndex.decodeState(bytes), let now = try? currentStamp(), stamp == now
+            let (stamp, hashes, ownerless) = LeaseIndex.decodeState(bytes), let now = try? currentStamp(), stamp == now
         {
-            index = LeaseIndex(ownerless: ownerless)
+            var cached = LeaseIndex()
+            cached.hashes = hashes
+            cached.ownerless = ownerless
+            index = cached
             return
         }
         try rebuildIndex()
@@ -32,6 +36,7 @@ extension DiskAddressStore {
             // Only files named by an address are leases: not `lock`, `last_reserved_ip.N` or strays.
             guard let ip = IPAddress(entry.name), ip.description == entry.name else { continue }
             // A lease we cannot read (vanished, a directory, no permission) is left alone: still taken.
+            leaseFilesRead += 1
             guard let bytes = try? Posix.readFile(at: leaseDir, entry.name) else { continue }
             if let owner = LeaseOwner.parse(leaseContent: bytes) {
                 fresh.add(LeaseIndex.Entry(address: entry.name, owner: owner))
@@ -58,13 +63,9 @@ extension DiskAddressStore {
         let name = LeaseIndex.bucketFileName(b)
         if let cacheDir {
             do {
-                let entries: [LeaseIndex.Entry]?
-                if let bytes = try Posix.readFile(at: cacheDir, name, limit: 64 << 20) {
-                    entries = LeaseIndex.decode(bytes)
-                } else {
-                    entries = []  // no file: an empty bucket
-                }
-                if let entries {
+                let bytes = try Posix.readFile(at: cacheDir, name, limit: 64 << 20) ?? []
+                let expected = index!.hashes[b] ?? LeaseIndex.fnv([])
+                if LeaseIndex.fnv(bytes) == expected, let entries = LeaseIndex.decode(bytes) {
                     index!.buckets[b] = entries
                     return entries
                 }
@@ -81,6 +82,7 @@ extension DiskAddressStore {
         let found = try bucket(b).filter { $0.owner.containerID == containerID }
         if index!.complete { return found }
         for entry in found {
+            leaseFilesRead += 1
             let bytes = try? Posix.readFile(at: leaseDir, entry.address)
             if bytes.flatMap({ LeaseOwner.parse(leaseContent: $0) }) != entry.owner {
                 try rebuildIndex()
@@ -115,30 +117,31 @@ extension DiskAddressStore {
     /// Writes the index back (see the protocol above). Failures only cost a rebuild next time.
     func commitIndex() {
         guard let cacheDir else { return }
-        guard let index, indexTrusted else {
-            if leaseDirChanged || !indexTrusted { _ = try? Posix.unlink(at: cacheDir, Self.stateName) }
+        guard var index, indexTrusted else {
+            if leaseDirChanged || !indexTrusted { _ = try? Posix.truncate(at: cacheDir, Self.stateName) }
             return
         }
         guard leaseDirChanged || !index.dirty.isEmpty else { return }
         do {
-            // Unchanged directory: the old state still matches it, so withdraw it before touching buckets.
-            if !leaseDirChanged { _ = try Posix.unlink(at: cacheDir, Self.stateName) }
             for b in index.dirty.sorted() {
                 let name = LeaseIndex.bucketFileName(b)
                 let entries = index.buckets[b] ?? []
                 if entries.isEmpty {
-                    _ = try Posix.unlink(at: cacheDir, name)
+                    try Posix.truncate(at: cacheDir, name)
+                    index.hashes[b] = nil
                 } else {
-                    try Posix.writeFile(at: cacheDir, Self.scratchFileName, LeaseIndex.encode(entries))
-                    try Posix.rename(at: cacheDir, Self.scratchFileName, to: cacheDir, name)
+                    let bytes = LeaseIndex.encode(entries)
+                    try Posix.replaceContents(at: cacheDir, name, bytes)
+                    index.hashes[b] = LeaseIndex.fnv(bytes)
                 }
             }
             let stamp = try markLeaseDirectory()
-            try Posix.writeFile(at: cacheDir, Self.scratchFileName, LeaseIndex.encodeState(stamp, ownerless: index.ownerless))
-            try Posix.rename(at: cacheDir, Self.scratchFileName, to: cacheDir, Self.stateName)
-            self.index?.dirty = []
+            let state = LeaseIndex.encodeState(stamp, hashes: index.hashes, ownerless: index.ownerless)
+            try Posix.replaceContents(at: cacheDir, Self.stateName, state)
+            index.dirty = []
+            self.index = index
         } catch {
-            _ = try? Posix.unlink(at: cacheDir, Self.stateName)
+            _ = try? Posix.truncate(at: cacheDir, Self.stateName)
         }
     }
 
@@ -165,9 +168,3 @@ extension DiskAddressStore {
     }
 }
 
-extension LeaseIndex {
-    init(ownerless: Set<String>) {
-        self.init()
-        self.ownerless = ownerless
-    }
-}

@@ -31,24 +31,28 @@ public final class DiskAddressStore: AddressStore {
     /// Whom the scratch lease file currently names (nil: no scratch lease).
     private var scratchOwner: LeaseOwner?
     private var closed = false
+    /// Lease files read during this store's life (tests check that lookups stay O(1)).
+    var leaseFilesRead = 0
 
     static let lockName = "lock"
     static let lastReservedPrefix = "last_reserved_ip."
     static let scratchLeaseName = "lease.pending"
-    static let scratchFileName = "file.pending"
     static let stateName = "state"
 
     /// Creates the directories if needed and takes the network's lock (blocking).
     public static func open(_ location: StoreLocation) throws -> DiskAddressStore {
         let dataDir = location.dataDir
         let leasePath = location.leaseDirectory
-        try io("failed to create \(dataDir)") { try Posix.makeDirectories(dataDir, mode: 0o755) }
-        let dataFD = try io("failed to open \(dataDir)") { try Posix.openDirectory(dataDir) }
+        // Open first and create only what is missing: most calls find everything in place.
+        let dataFD = try io("failed to open \(dataDir)") {
+            try openCreating({ try Posix.openDirectory(dataDir) }, create: { try Posix.makeDirectories(dataDir, mode: 0o755) })
+        }
         defer { Posix.close(dataFD) }
-        try io("failed to create \(leasePath)") { try Posix.makeDirectory(at: dataFD, location.network, mode: 0o700) }
         // An admin may have made the network directory a symlink; the reference follows it too.
         let leaseFD = try io("failed to open \(leasePath)") {
-            try Posix.retrying { openat(dataFD, location.network, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            try openCreating(
+                { try Posix.retrying { openat(dataFD, location.network, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } },
+                create: { try Posix.makeDirectory(at: dataFD, location.network, mode: 0o700) })
         }
         let lockFD: Int32
         do {
@@ -79,13 +83,18 @@ public final class DiskAddressStore: AddressStore {
 
     deinit { close() }
 
+    private static func openCreating(_ open: () throws -> Int32, create: () throws -> Void) throws -> Int32 {
+        do { return try open() } catch Errno.noSuchFileOrDirectory {}
+        try create()
+        return try open()
+    }
+
     private static func openCache(_ dataFD: Int32, _ network: String) -> Int32? {
-        guard (try? Posix.makeDirectory(at: dataFD, StoreLocation.cacheDirectoryName, mode: 0o700)) != nil,
-            let root = try? Posix.openDirectory(at: dataFD, StoreLocation.cacheDirectoryName)
+        let name = StoreLocation.cacheDirectoryName
+        guard let root = try? openCreating({ try Posix.openDirectory(at: dataFD, name) }, create: { try Posix.makeDirectory(at: dataFD, name, mode: 0o700) })
         else { return nil }
         defer { Posix.close(root) }
-        guard (try? Posix.makeDirectory(at: root, network, mode: 0o700)) != nil else { return nil }
-        return try? Posix.openDirectory(at: root, network)
+        return try? openCreating({ try Posix.openDirectory(at: root, network) }, create: { try Posix.makeDirectory(at: root, network, mode: 0o700) })
     }
 
     /// Writes the index back, removes scratch files and releases the lock.
@@ -95,7 +104,6 @@ public final class DiskAddressStore: AddressStore {
         commitIndex()
         if let cacheDir {
             _ = try? Posix.unlink(at: cacheDir, Self.scratchLeaseName)
-            _ = try? Posix.unlink(at: cacheDir, Self.scratchFileName)
             Posix.close(cacheDir)
         }
         Posix.close(leaseDir)
@@ -117,6 +125,8 @@ public final class DiskAddressStore: AddressStore {
     public func reserve(_ ip: IPAddress, for owner: LeaseOwner, rangeSetIndex: Int) throws -> Bool {
         try loadIndex()
         let name = ip.description
+        // The bucket must be in memory before it changes, or writing it back would drop its other leases.
+        _ = try bucket(LeaseIndex.bucket(of: owner.containerID))
         guard try createLease(name, owner) else { return false }
         index!.add(LeaseIndex.Entry(address: name, owner: owner))
         try writeSmallFile(Self.lastReservedPrefix + String(rangeSetIndex), Array(name.utf8))
@@ -170,6 +180,7 @@ public final class DiskAddressStore: AddressStore {
     public func release(_ ip: IPAddress, heldBy owner: LeaseOwner) throws {
         try loadIndex()
         let name = ip.description
+        leaseFilesRead += 1
         guard let bytes = try io("failed to read \(path(name))", { try Posix.readFile(at: leaseDir, name) }),
             LeaseOwner.parse(leaseContent: bytes) == owner
         else { return }
@@ -262,8 +273,9 @@ public final class DiskAddressStore: AddressStore {
     }
 
     private func removeLease(_ entry: LeaseIndex.Entry) throws {
+        _ = try bucket(LeaseIndex.bucket(of: entry.owner.containerID))
         try unlinkLease(entry.address)
-        index?.remove(entry)
+        index!.remove(entry)
     }
 
     private func unlinkLease(_ name: String) throws {
@@ -273,20 +285,9 @@ public final class DiskAddressStore: AddressStore {
         }
     }
 
-    /// Replaces a small file of the lease directory (last_reserved_ip.N) atomically.
+    /// Rewrites a small file of the lease directory (last_reserved_ip.N) in place, as the reference
+    /// does (it truncates; a torn write reads as garbage, which both sides ignore).
     private func writeSmallFile(_ name: String, _ bytes: [UInt8]) throws {
-        leaseDirChanged = true
-        if let cacheDir, !directWrites {
-            do {
-                try Posix.writeFile(at: cacheDir, Self.scratchFileName, bytes)
-                try Posix.rename(at: cacheDir, Self.scratchFileName, to: leaseDir, name)
-                return
-            } catch let e as Errno where e == .improperLink {
-                directWrites = true
-            } catch let e as Errno {
-                throw HostLocalError.io(e, "failed to write \(path(name))")
-            }
-        }
-        try io("failed to write \(path(name))") { try Posix.writeFile(at: leaseDir, name, bytes) }
+        try io("failed to write \(path(name))") { try Posix.replaceContents(at: leaseDir, name, bytes) }
     }
 }

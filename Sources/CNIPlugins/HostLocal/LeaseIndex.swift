@@ -6,11 +6,14 @@
 /// On disk, in `<dataDir>/.swift-cni/<network>/` (outside the lease directory, so the reference's
 /// recursive walk, which deletes every file whose content is `id\r\nifname`, never sees it):
 /// - `b-00` … `b-ff`: one bucket per hash of the container ID, a line `<ip> <containerID> [<ifname>]`
-///   per lease (no ifname: a legacy lease); a bucket with no lease has no file;
-/// - `state`: the format line, the lease directory's `Stamp`, then the names of ownerless leases.
+///   per lease (no ifname: a legacy lease); an empty bucket is an empty or missing file;
+/// - `state`: the format line, the lease directory's `Stamp`, the hash of every non-empty bucket,
+///   the names of ownerless leases, and a checksum of all that.
+/// Files are rewritten in place (see Posix.replaceContents); the hashes make a torn or lost write
+/// of any of them, by a crash or a power cut, read as "no cache" rather than as wrong answers.
 struct LeaseIndex {
     static let bucketCount = 256
-    static let formatLine = "swift-cni host-local index 1 \(bucketCount)"
+    static let formatLine = "swift-cni host-local index 2 \(bucketCount)"
 
     struct Entry: Hashable {
         /// The lease file's name: the address as the reference prints it.
@@ -24,17 +27,23 @@ struct LeaseIndex {
     var dirty: Set<Int> = []
     /// Lease files whose content names no owner.
     var ownerless: Set<String> = []
+    /// FNV-1a of each non-empty bucket's file, as `state` records them.
+    var hashes: [Int: UInt64] = [:]
     /// True when built from the lease directory itself: every bucket is in memory.
     var complete = false
 
-    /// FNV-1a of the container ID: stable across runs and builds, unlike Hasher.
-    static func bucket(of containerID: String) -> Int {
+    /// FNV-1a: stable across runs and builds, unlike Hasher.
+    static func fnv<Bytes: Sequence>(_ bytes: Bytes) -> UInt64 where Bytes.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in containerID.utf8 {
+        for b in bytes {
             h ^= UInt64(b)
             h = h &* 0x0000_0100_0000_01b3
         }
-        return Int(h % UInt64(bucketCount))
+        return h
+    }
+
+    static func bucket(of containerID: String) -> Int {
+        Int(fnv(containerID.utf8) % UInt64(bucketCount))
     }
 
     static func bucketFileName(_ b: Int) -> String {
@@ -120,16 +129,34 @@ struct LeaseIndex {
         }
     }
 
-    static func encodeState(_ stamp: Stamp, ownerless: Set<String>) -> [UInt8] {
+    static func encodeState(_ stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>) -> [UInt8] {
         var text = formatLine + "\n" + stamp.text + "\n"
-        for name in ownerless.sorted() { text += name + "\n" }
+        for (b, h) in hashes.sorted(by: { $0.key < $1.key }) { text += "h \(b) \(String(h, radix: 16))\n" }
+        for name in ownerless.sorted() { text += "o \(name)\n" }
+        text += "c \(String(fnv(text.utf8), radix: 16))\n"
         return Array(text.utf8)
     }
 
-    static func decodeState(_ bytes: [UInt8]) -> (stamp: Stamp, ownerless: Set<String>)? {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+    /// nil unless the whole state is there and intact.
+    static func decodeState(_ bytes: [UInt8]) -> (stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>)? {
+        guard let checkStart = bytes.dropLast().lastIndex(of: 10).map({ $0 + 1 }),
+            let last = String(validating: bytes[checkStart...], as: UTF8.self), last.hasPrefix("c "),
+            let sum = UInt64(last.dropFirst(2).dropLast(), radix: 16), sum == fnv(bytes[..<checkStart])
+        else { return nil }
+        let lines = String(decoding: bytes[..<checkStart], as: UTF8.self).split(separator: "\n")
         guard lines.count >= 2, lines[0] == formatLine, let stamp = Stamp(text: lines[1]) else { return nil }
-        return (stamp, Set(lines.dropFirst(2).map(String.init)))
+        var hashes: [Int: UInt64] = [:]
+        var ownerless: Set<String> = []
+        for line in lines.dropFirst(2) {
+            let f = line.split(separator: " ")
+            if f.count == 3, f[0] == "h", let b = Int(f[1]), let h = UInt64(f[2], radix: 16) {
+                hashes[b] = h
+            } else if f.count == 2, f[0] == "o" {
+                ownerless.insert(String(f[1]))
+            } else {
+                return nil
+            }
+        }
+        return (stamp, hashes, ownerless)
     }
 }

@@ -76,6 +76,33 @@ enum Posix {
         try writeAll(fd, bytes)
     }
 
+    /// Overwrites `name` in place (created if missing, unless `create` is false), then cuts it to
+    /// length. Not atomic: used for files whose integrity is checked by a hash (the cache) or that
+    /// the reference itself treats as a hint (`last_reserved_ip.N`). Avoiding O_TRUNC and new
+    /// inodes matters: allocating blocks or inodes is the slow part of a small write.
+    static func replaceContents(at dir: Int32, _ name: String, _ bytes: [UInt8]) throws {
+        let fd = try open(at: dir, name, O_WRONLY | O_CREAT, mode: 0o600)
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Errno(rawValue: errno)
+            }
+            offset += n
+        }
+        _ = try retrying { ftruncate(fd, off_t(bytes.count)) }
+    }
+
+    /// Empties `name` if it exists.
+    static func truncate(at dir: Int32, _ name: String) throws {
+        let fd: Int32
+        do { fd = try open(at: dir, name, O_WRONLY) } catch Errno.noSuchFileOrDirectory { return }
+        defer { close(fd) }
+        _ = try retrying { ftruncate(fd, 0) }
+    }
+
     /// Hard-links `from` to `to`; false when `to` exists. The atomic "create if absent with this
     /// content" that O_EXCL gives only for an empty file.
     static func link(at fromDir: Int32, _ from: String, to toDir: Int32, _ to: String) throws -> Bool {
