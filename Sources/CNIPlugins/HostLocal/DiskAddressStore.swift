@@ -110,6 +110,16 @@ public final class DiskAddressStore: AddressStore {
         Posix.close(lockFD)
     }
 
+    /// Throws when a lease could not be written now: a read-only or full file system.
+    public func checkWritable() throws {
+        var fs = statvfs()
+        guard fstatvfs(leaseDir, &fs) == 0 else { throw HostLocalError.io(Errno(rawValue: errno), "statfs \(location.leaseDirectory)") }
+        if fs.f_flag & UInt(ST_RDONLY) != 0 { throw HostLocalError.io(.readOnlyFileSystem, location.leaseDirectory) }
+        if fs.f_bavail == 0 || (fs.f_files > 0 && fs.f_favail == 0) {
+            throw HostLocalError.io(.noSpace, location.leaseDirectory)
+        }
+    }
+
     func path(_ name: String) -> String { location.leaseDirectory + "/" + name }
 
     static func io<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {

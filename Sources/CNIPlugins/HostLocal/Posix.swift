@@ -39,6 +39,10 @@ enum Posix {
         let fd: Int32
         do { fd = try open(at: dir, name, O_RDONLY) } catch Errno.noSuchFileOrDirectory { return nil }
         defer { close(fd) }
+        return try readAll(fd, limit: limit)
+    }
+
+    static func readAll(_ fd: Int32, limit: Int) throws -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while out.count < limit {
