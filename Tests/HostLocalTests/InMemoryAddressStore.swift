@@ -46,7 +46,7 @@ final class InMemoryAddressStore: AddressStore {
         leases.filter { $0.value != nil }.map(\.key)
     }
 
-    func remove(_ ip: IPAddress) throws { leases[ip] = nil }
+    func remove(_ lease: Lease) throws { leases[lease.address] = nil }
 
     func reclaimOwnerlessLeases() throws -> Int {
         let ownerless = leases.filter { $0.value == nil }.map(\.key)

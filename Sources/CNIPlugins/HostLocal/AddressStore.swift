@@ -31,8 +31,8 @@ public protocol AddressStore: AnyObject {
     /// Addresses whose lease names an owner (STATUS). May list names without reading the leases.
     func leasedAddresses() throws -> [IPAddress]
 
-    /// Removes a lease whatever its owner (GC).
-    func remove(_ ip: IPAddress) throws
+    /// Removes a lease found by `allLeases`, whatever its owner (GC).
+    func remove(_ lease: Lease) throws
 
     /// Removes leases that name no owner (empty or corrupt files). Returns how many were removed.
     @discardableResult

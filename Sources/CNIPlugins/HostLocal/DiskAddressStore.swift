@@ -207,19 +207,14 @@ public final class DiskAddressStore: AddressStore {
         return out.sorted { $0.address < $1.address }
     }
 
-    public func remove(_ ip: IPAddress) throws {
-        try ensureComplete()
-        let name = ip.description
-        if index!.ownerless.contains(name) {
+    public func remove(_ lease: Lease) throws {
+        try loadIndex()
+        let name = lease.address.description
+        if let owner = lease.owner {
+            try removeLease(LeaseIndex.Entry(address: name, owner: owner))
+        } else {
             try unlinkLease(name)
             index!.ownerless.remove(name)
-            return
-        }
-        for entries in index!.buckets.values {
-            if let entry = entries.first(where: { $0.address == name }) {
-                try removeLease(entry)
-                return
-            }
         }
     }
 
@@ -276,7 +271,8 @@ public final class DiskAddressStore: AddressStore {
             _ = fchmod(fd, 0o600)
             try Posix.writeAll(fd, content)
         } catch let e as Errno {
-            _ = try? Posix.unlink(at: leaseDir, name)
+            // An empty lease left behind would be unknown to the index: distrust it then.
+            if (try? Posix.unlink(at: leaseDir, name)) == nil { indexTrusted = false }
             throw HostLocalError.io(e, "failed to write \(path(name))")
         }
         return true

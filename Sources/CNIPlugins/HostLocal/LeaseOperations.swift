@@ -37,7 +37,7 @@ public enum LeaseOperations {
             }
             guard stale else { continue }
             do {
-                try store.remove(lease.address)
+                try store.remove(lease)
                 released.append(lease)
             } catch let error as HostLocalError {
                 failures.append(error.message)
