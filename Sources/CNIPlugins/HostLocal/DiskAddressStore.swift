@@ -103,7 +103,8 @@ public final class DiskAddressStore: AddressStore {
         closed = true
         commitIndex()
         if let cacheDir {
-            _ = try? Posix.unlink(at: cacheDir, Self.scratchLeaseName)
+            // A scratch lease a crashed call left behind goes with the next ADD's.
+            if scratchOwner != nil { _ = try? Posix.unlink(at: cacheDir, Self.scratchLeaseName) }
             Posix.close(cacheDir)
         }
         Posix.close(leaseDir)

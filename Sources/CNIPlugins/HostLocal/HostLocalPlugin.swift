@@ -4,6 +4,27 @@ import NetAddress
 
 /// The host-local IPAM plugin: addresses from ranges, remembered in `<dataDir>/<network>/`.
 /// It never enters the container's namespace; bridge and ptp delegate to it.
+///
+/// Drop-in for the reference: same options, result and messages, and the same files
+/// (`<ip>` holding `<containerID>\r\n<ifname>`, `last_reserved_ip.<set>`, `lock` under flock), so
+/// either binary can take over a node's leases. Where it differs, on purpose:
+/// - ADD, DEL and CHECK read a handful of files whatever the number of leases, through a cache in
+///   `<dataDir>/.swift-cni/<network>/` that is verified against the leases and rebuilt from them
+///   whenever anything else touched the lease directory (see `LeaseIndex`). Deleting that
+///   directory is always safe.
+/// - A lease appears whole or not at all (scratch file, then `link`); an exhausted pool first
+///   reclaims ownerless leases (empty or corrupt files left by a crashed writer).
+/// - A failed multi-set ADD releases only what it reserved; the network's lock is held for the
+///   whole ADD rather than per range set.
+/// - GC (spec 1.1.0) releases every lease whose attachment is not in `cni.dev/valid-attachments`
+///   (legacy ID-only leases by container ID), and ownerless leases. Without the key it releases
+///   only ownerless leases: an absent list says nothing about which attachments are alive.
+/// - STATUS (1.1.0) fails with code 50 when any range set has no free address (ADD needs one from
+///   each) or the data dir cannot take a lease (missing and not creatable, read-only, full).
+/// - DEL and GC need only the network name and `dataDir`, so leases are released even when the
+///   config's ranges no longer validate.
+/// - Errors carry spec codes: 7 for config, 4 for CNI_ARGS, 5 for I/O, 50 for STATUS; pool and
+///   lookup failures stay 999 as in the reference. New lease directories are 0700, files 0600.
 public struct HostLocalPlugin: CNIPlugin {
     public init() {}
 

@@ -87,6 +87,8 @@ enum Posix {
     static func replaceContents(at dir: Int32, _ name: String, _ bytes: [UInt8]) throws {
         let fd = try open(at: dir, name, O_WRONLY | O_CREAT, mode: 0o600)
         defer { close(fd) }
+        // Also tightens a file an older reference wrote 0644 (last_reserved_ip.N).
+        _ = fchmod(fd, 0o600)
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
