@@ -83,6 +83,30 @@ import Testing
         }
     }
 
+    /// The reference takes `lock` with flock for every operation; so must we, or the two could
+    /// hand out one address twice.
+    @Test(arguments: ["ADD", "DEL", "CHECK"])
+    func everyCallWaitsForTheNetworksLock(verb: String) throws {
+        try withTemporaryDirectory { dir throws in
+            let hl = HostLocalRun(dataDir: dir, ipam: ["subnet": "10.110.0.0/24"])
+            _ = try hl.add("held")
+            let fd = open(hl.leaseDir + "/lock", O_RDWR)
+            #expect(fd >= 0 && flock(fd, LOCK_EX) == 0)
+            let finished = DispatchSemaphore(value: 0)
+            let status = ResultsBox()
+            Thread.detachNewThread {
+                let out = try? hl.run(verb, verb == "ADD" ? "waiting" : "held")
+                status.append(.success(["ok": out?.succeeded ?? false]))
+                finished.signal()
+            }
+            #expect(finished.wait(timeout: .now() + 0.5) == .timedOut)
+            flock(fd, LOCK_UN)
+            close(fd)
+            #expect(finished.wait(timeout: .now() + 30) == .success)
+            #expect((try status.values.first?.get())?["ok"] as? Bool == true)
+        }
+    }
+
     @Test func nothingTemporaryIsLeftBehind() throws {
         try withTemporaryDirectory { dir throws in
             let hl = HostLocalRun(dataDir: dir, ipam: ["ranges": [[["subnet": "10.105.0.0/24"]], [["subnet": "10.106.0.0/30"]]]])
