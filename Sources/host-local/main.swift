@@ -1,1 +1,4 @@
-print("not yet")
+import CNI
+import HostLocal
+
+PluginMain.run(HostLocalPlugin(), about: "CNI host-local plugin (swift-cni)")
