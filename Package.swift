@@ -3,16 +3,23 @@
 import PackageDescription
 
 // Plugins are exec'd once per pod operation, so start-up time is part of every ADD and DEL.
-// Release executables link the Swift runtime statically and are not position-independent:
-// a static PIE spends ~0.4 ms applying relocations at every start (measured, see README "Start-up").
+// Release executables link the Swift runtime and libstdc++ statically (scripts/static-link holds a
+// linker script that redirects -lstdc++ to the archive), are not position-independent, export no
+// symbols and carry no symbol tables: each of these measurably shortens the dynamic loader's work at
+// every exec (see README, "Start-up"). libc, libm, libgcc_s, libmnl and (where used) libnftnl stay shared.
+let staticLinkDir = Context.packageDirectory + "/scripts/static-link"
+let releaseLinkFlags = [
+    "-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-Xlinker", "--strip-all",
+    "-L", staticLinkDir,
+]
 let executableLinking: [LinkerSetting] = [
-    .unsafeFlags(["-static-stdlib", "-Xclang-linker", "-no-pie"], .when(configuration: .release))
+    .unsafeFlags(["-static-stdlib"] + releaseLinkFlags, .when(configuration: .release))
 ]
 // cnitool links swift-argument-parser, which imports FoundationEssentials; its static archive only
 // links when every module was compiled for the static stdlib, which only `--static-swift-stdlib`
 // does (scripts/build-release.sh passes it). A plain `swift build -c release` links cnitool dynamically.
 let toolLinking: [LinkerSetting] = [
-    .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(configuration: .release))
+    .unsafeFlags(releaseLinkFlags, .when(configuration: .release))
 ]
 
 let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
@@ -61,14 +68,15 @@ let package = Package(
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
-        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "Firewall", "NetAddress", system]),
+        // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
+        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
 
         // One library per plugin, so each binary carries only its own code.
         .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
         .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal"),
-        .target(name: "Bridge", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bridge"),
-        .target(name: "PTP", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/PortMap"),
+        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
+        .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
+        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),

@@ -1,1 +1,4 @@
-print("not yet")
+import CNI
+import Loopback
+
+PluginMain.run(LoopbackPlugin(), about: "CNI loopback plugin (swift-cni)")

@@ -1,0 +1,51 @@
+import CNI
+import LinuxNet
+import NetAddress
+import Netlink
+import PluginKit
+
+/// The `loopback` plugin: brings `lo` up inside the container (and down on DEL). CNI_IFNAME is
+/// ignored, as the reference ignores it.
+public struct LoopbackPlugin: CNIPlugin {
+    public init() {}
+
+    public func add(_ context: PluginContext) throws -> CNIResult {
+        let container = try ContainerNamespace.open(context)
+        let lo = try loopbackLink(in: container, context)
+        try container.netlink.setUp(lo)
+        let addresses = try container.netlink.addresses(index: lo.index)
+        if let stray = addresses.first(where: { !$0.network.address.isLoopback }) {
+            throw CNIError(.internal, "loopback interface found with non-loopback address \"\(stray.network)\"")
+        }
+        // A chained loopback hands the previous plugin's result on unchanged.
+        if let previous = context.config.prevResult { return previous }
+        var result = CNIResult(cniVersion: context.cniVersion)
+        result.interfaces = [.init(name: "lo", mac: MACAddress.zero.description, sandbox: context.netns)]
+        for family in [IPFamily.v4, .v6] {
+            if let first = addresses.first(where: { $0.family == family }) {
+                result.ips.append(.init(interface: 0, address: first.network))
+            }
+        }
+        return result
+    }
+
+    public func check(_ context: PluginContext) throws {
+        let container = try ContainerNamespace.open(context)
+        guard try loopbackLink(in: container, context).isUp else {
+            throw CNIError(.internal, "loopback interface is down")
+        }
+    }
+
+    public func delete(_ context: PluginContext) throws {
+        guard let container = try ContainerNamespace.openForDelete(context) else { return }
+        guard let lo = try container.netlink.link(named: "lo") else { return }
+        try container.netlink.setDown(lo)
+    }
+
+    private func loopbackLink(in stack: NetworkStack, _ context: PluginContext) throws -> Link {
+        guard let lo = try stack.netlink.link(named: "lo") else {
+            throw CNIError(.internal, "no loopback interface in \"\(context.netns)\"")
+        }
+        return lo
+    }
+}
