@@ -1,9 +1,9 @@
 /// Go's `strconv.Quote` (what `%q` prints), for messages that reproduce libcni's texts:
 /// `"` and `\` escaped, `\a\b\f\n\r\t\v`, other controls and invalid UTF-8 bytes as `\xHH`,
 /// non-printable characters as `\uHHHH`/`\UHHHHHHHH`, printable Unicode kept.
-func goQuote(_ text: String) -> String { goQuote(bytes: Array(text.utf8)) }
+public func goQuote(_ text: String) -> String { goQuote(bytes: Array(text.utf8)) }
 
-func goQuote(bytes b: [UInt8]) -> String {
+public func goQuote(bytes b: [UInt8]) -> String {
     let hex = Array("0123456789abcdef".utf8)
     var out: [UInt8] = [UInt8(ascii: "\"")]
     func hexEscape(_ prefix: UInt8, _ value: UInt32, digits: Int) {
