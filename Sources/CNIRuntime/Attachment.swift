@@ -52,6 +52,11 @@ public enum CNIToolConventions {
         return absolutePath(argument, workingDirectory: workingDirectory)
     }
 
+    /// ``netnsPath(_:workingDirectory:)`` against this process's working directory.
+    public static func netnsPath(_ argument: String) -> String {
+        netnsPath(argument, workingDirectory: FileSystem.currentDirectory())
+    }
+
     /// `cnitool-` + the first 10 bytes of SHA-512(netns path) in hex.
     public static func containerID(netnsPath: String) -> String {
         "cnitool-" + String(SHA512.hex(netnsPath).prefix(20))

@@ -9,11 +9,13 @@ extension NetworkRuntime {
     /// attachment is deleted and the plugins get no `cni.dev/valid-attachments` key. Given a list,
     /// plugins get it under both `cni.dev/valid-attachments` and the legacy `cni.dev/attachments`,
     /// as libcni sends it. `disableGC` makes GC a no-op. Every failure is collected; the error
-    /// holds one line per failure.
-    public func gc(_ network: NetworkConfigList, validAttachments: [ValidAttachment]?) throws(RuntimeError) {
-        if network.disableGC { return }
+    /// holds one line per failure. Returns the stale attachments that were deleted.
+    @discardableResult
+    public func gc(_ network: NetworkConfigList, validAttachments: [ValidAttachment]?) throws(RuntimeError) -> [Attachment] {
+        if network.disableGC { return [] }
         // libcni gives up silently when it cannot read its cache; so do we.
-        guard let cached = cache.attachments() else { return }
+        guard let cached = cache.attachments() else { return [] }
+        var deleted: [Attachment] = []
         let valid = Set(validAttachments ?? [])
         var errors: [RuntimeError] = []
         for (_, entry) in cached where entry.networkName == network.name {
@@ -21,6 +23,7 @@ extension NetworkRuntime {
             if valid.contains(stale.validAttachment) { continue }
             do {
                 try delete(network, stale)
+                deleted.append(stale)
             } catch {
                 errors.append(error.wrapped("failed to delete stale attachment \(stale.containerID) \(stale.ifName)"))
             }
@@ -42,6 +45,7 @@ extension NetworkRuntime {
             }
         }
         if let error = RuntimeError.joined(errors) { throw error }
+        return deleted
     }
 
     /// STATUS (libcni's `GetStatusNetworkList`): every plugin in order, the first error returned

@@ -90,7 +90,8 @@ public struct NetworkRuntime: Sendable {
     /// `prevResult` and let each plugin fail its own way).
     public func check(_ network: NetworkConfigList, _ attachment: Attachment) throws(RuntimeError) {
         guard try Self.isAtLeast(network.cniVersion, .v0_4_0) else {
-            throw RuntimeError("configuration version \(goQuote(network.cniVersion)) does not support the CHECK command")
+            throw RuntimeError(
+                "configuration version \(goQuote(network.cniVersion)) does not support the CHECK command (CHECK needs cniVersion 0.4.0 or later)")
         }
         if network.disableCheck { return }
         let cached: CNIResult?

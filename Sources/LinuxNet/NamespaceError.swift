@@ -21,6 +21,10 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
         public static let enterFailed = Code("cannot enter")
         /// The dedicated thread could not be started.
         public static let threadFailed = Code("cannot start thread")
+        /// A named namespace of that name already exists.
+        public static let alreadyExists = Code("already exists")
+        /// The name cannot name a namespace file (empty, `.`, `..`, or with a `/`).
+        public static let invalidName = Code("invalid name")
         /// Any other system call failure.
         public static let ioFailure = Code("I/O failure")
 
