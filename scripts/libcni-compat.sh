@@ -40,6 +40,7 @@ run() {
     env "${envs[@]}" "$work/libcnitool" del "$NETWORK" "$NETNS"
     ls "$w/cache/results" > "$out/cache-after-del"
     cp "$w"/log/[0-9]* "$out/calls/"
+    sed -i "s|^CNI_PATH=.*|CNI_PATH=<bin>|" "$out"/calls/*.env
     echo "recorded $1/$2"
 }
 for s in chain single; do
