@@ -42,7 +42,7 @@ public struct CachedAttachment: Sendable, Hashable {
     }
 
     /// The entry for an ADD that just succeeded.
-    public init(network: NetworkConfigList, attachment: Attachment, result: CNIResult) throws(RuntimeError) {
+    public init(network: NetworkConfigList, attachment: NetworkAttachment, result: CNIResult) throws(RuntimeError) {
         let json: JSONValue
         do {
             json = try result.json(version: result.cniVersion)
@@ -57,8 +57,8 @@ public struct CachedAttachment: Sendable, Hashable {
     }
 
     /// The attachment to replay a DEL with (what libcni's GC builds from a cache entry).
-    public var attachment: Attachment {
-        Attachment(
+    public var attachment: NetworkAttachment {
+        NetworkAttachment(
             containerID: containerID, netns: netns ?? "", ifName: ifName, args: cniArgs ?? [],
             capabilityArgs: capabilityArgs)
     }

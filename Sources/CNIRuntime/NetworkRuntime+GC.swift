@@ -11,11 +11,11 @@ extension NetworkRuntime {
     /// as libcni sends it. `disableGC` makes GC a no-op. Every failure is collected; the error
     /// holds one line per failure. Returns the stale attachments that were deleted.
     @discardableResult
-    public func gc(_ network: NetworkConfigList, validAttachments: [ValidAttachment]?) throws(RuntimeError) -> [Attachment] {
+    public func gc(_ network: NetworkConfigList, validAttachments: [ValidAttachment]?) throws(RuntimeError) -> [NetworkAttachment] {
         if network.disableGC { return [] }
         // libcni gives up silently when it cannot read its cache; so do we.
         guard let cached = cache.attachments() else { return [] }
-        var deleted: [Attachment] = []
+        var deleted: [NetworkAttachment] = []
         let valid = Set(validAttachments ?? [])
         var errors: [RuntimeError] = []
         for (_, entry) in cached where entry.networkName == network.name {

@@ -6,7 +6,7 @@ import CNI
 /// ```swift
 /// let network = try NetworkConfigLoader(directory: "/etc/cni/net.d").load(name: "mynet").list
 /// let runtime = NetworkRuntime(pluginPaths: ["/opt/cni/bin"])
-/// let attachment = Attachment(containerID: "c1", netns: "/var/run/netns/c1")
+/// let attachment = NetworkAttachment(containerID: "c1", netns: "/var/run/netns/c1")
 /// let result = try runtime.add(network, attachment)   // cached for CHECK and DEL
 /// try runtime.check(network, attachment)
 /// try runtime.delete(network, attachment)
@@ -40,7 +40,7 @@ public struct NetworkRuntime: Sendable {
     /// ADD: every plugin in order, each given the previous plugin's result as `prevResult`;
     /// stops at the first failure (`plugin type="x" failed (add): …`). The final result is cached
     /// only when the whole chain succeeded, and returned in the version the last plugin printed.
-    public func add(_ network: NetworkConfigList, _ attachment: Attachment) throws(RuntimeError) -> CNIResult {
+    public func add(_ network: NetworkConfigList, _ attachment: NetworkAttachment) throws(RuntimeError) -> CNIResult {
         var result: CNIResult?
         for plugin in network.plugins {
             do {
@@ -59,7 +59,7 @@ public struct NetworkRuntime: Sendable {
     }
 
     private func addOne(
-        _ plugin: NetworkConfig, _ network: NetworkConfigList, _ attachment: Attachment, prevResult: CNIResult?
+        _ plugin: NetworkConfig, _ network: NetworkConfigList, _ attachment: NetworkAttachment, prevResult: CNIResult?
     ) throws(RuntimeError) -> CNIResult {
         let path = try find(plugin.type)
         do {
@@ -88,7 +88,7 @@ public struct NetworkRuntime: Sendable {
     /// Unlike libcni, an attachment with nothing cached is refused before any plugin runs (the
     /// spec forbids CHECK of an attachment never added; libcni would send it without
     /// `prevResult` and let each plugin fail its own way).
-    public func check(_ network: NetworkConfigList, _ attachment: Attachment) throws(RuntimeError) {
+    public func check(_ network: NetworkConfigList, _ attachment: NetworkAttachment) throws(RuntimeError) {
         guard try Self.isAtLeast(network.cniVersion, .v0_4_0) else {
             throw RuntimeError(
                 "configuration version \(goQuote(network.cniVersion)) does not support the CHECK command (CHECK needs cniVersion 0.4.0 or later)")
@@ -122,7 +122,7 @@ public struct NetworkRuntime: Sendable {
     /// A cache entry that cannot be read is removed and the DEL goes on without `prevResult`
     /// (libcni main), rather than failing forever (libcni 1.1). The entry is removed after a
     /// successful DEL whatever the version (libcni main leaves it behind for lists before 0.4.0).
-    public func delete(_ network: NetworkConfigList, _ attachment: Attachment) throws(RuntimeError) {
+    public func delete(_ network: NetworkConfigList, _ attachment: NetworkAttachment) throws(RuntimeError) {
         var cached: CNIResult?
         if try Self.isAtLeast(network.cniVersion, .v0_4_0) {
             do {

@@ -16,7 +16,7 @@ public struct PluginRequest: Sendable, Hashable {
     /// which sends the whole object through a map once more.
     public static func attachment(
         _ command: CNICommand, plugin: NetworkConfig, network: NetworkConfigList, prevResult: CNIResult?,
-        attachment: Attachment, pluginPaths: [String]
+        attachment: NetworkAttachment, pluginPaths: [String]
     ) throws(RuntimeError) -> PluginRequest {
         var object = GoJSON.normalized(plugin.raw)
         object["name"] = .string(network.name)
@@ -71,7 +71,7 @@ public struct PluginRequest: Sendable, Hashable {
     }
 
     /// The six variables libcni always sets (empty when not applicable).
-    static func environment(_ command: CNICommand, attachment: Attachment?, pluginPaths: [String]) -> [String: String] {
+    static func environment(_ command: CNICommand, attachment: NetworkAttachment?, pluginPaths: [String]) -> [String: String] {
         [
             "CNI_COMMAND": command.rawValue,
             "CNI_CONTAINERID": attachment?.containerID ?? "",

@@ -65,7 +65,7 @@ public struct ResultCache: Sendable, Hashable {
     /// The cached ADD result of an attachment converted to `version`, as libcni's
     /// `getCachedResult`: nil when nothing is cached; a file that is not a `cniCacheV1` entry is
     /// read as a legacy cache (the bare result).
-    public func result(network: NetworkConfigList, attachment: Attachment) throws(RuntimeError) -> CNIResult? {
+    public func result(network: NetworkConfigList, attachment: NetworkAttachment) throws(RuntimeError) -> CNIResult? {
         guard let bytes = try read(network: network.name, containerID: attachment.containerID, ifName: attachment.ifName)
         else { return nil }
         let resultJSON: JSONValue

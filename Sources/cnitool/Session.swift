@@ -29,11 +29,11 @@ struct Session {
     }
 
     /// The attachment for a netns argument.
-    func attachment(netns argument: String) throws(RuntimeError) -> Attachment {
+    func attachment(netns argument: String) throws(RuntimeError) -> NetworkAttachment {
         let capabilityArgs = try CNIToolConventions.parseCapabilityArgs(environment("CAP_ARGS") ?? "")
         let args = try CNIToolConventions.parseCNIArgs(environment("CNI_ARGS") ?? "")
         let netns = CNIToolConventions.netnsPath(argument)
-        return Attachment(
+        return NetworkAttachment(
             containerID: CNIToolConventions.containerID(netnsPath: netns), netns: netns, ifName: ifName, args: args,
             capabilityArgs: capabilityArgs)
     }
@@ -48,7 +48,7 @@ struct Session {
     }
 }
 
-extension Attachment {
+extension NetworkAttachment {
     /// The attachment as `--json` output describes it.
     func json(network: String) -> JSONObject {
         [

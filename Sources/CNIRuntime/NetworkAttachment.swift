@@ -4,7 +4,7 @@ import NetAddress
 /// One attachment of a container to a network: everything a request needs besides the network
 /// config (libcni's `RuntimeConf`). The attachment is identified by (network, container ID,
 /// interface name); its result is cached under that key.
-public struct Attachment: Sendable, Hashable {
+public struct NetworkAttachment: Sendable, Hashable {
     /// `CNI_CONTAINERID`.
     public var containerID: String
     /// `CNI_NETNS`: the path of the container's network namespace.
@@ -35,7 +35,7 @@ public struct Attachment: Sendable, Hashable {
     public var validAttachment: ValidAttachment { ValidAttachment(containerID: containerID, ifName: ifName) }
 }
 
-/// How cnitool turns its command line and environment into an ``Attachment``, exactly as
+/// How cnitool turns its command line and environment into an ``NetworkAttachment``, exactly as
 /// upstream cnitool does, so the same netns path gives the same container ID (and the same cache
 /// file and IPAM reservation) with either tool.
 public enum CNIToolConventions {
