@@ -13,8 +13,12 @@ extension NetworkRuntime {
     @discardableResult
     public func gc(_ network: NetworkConfigList, validAttachments: [ValidAttachment]?) throws(RuntimeError) -> [NetworkAttachment] {
         if network.disableGC { return [] }
-        // libcni gives up silently when it cannot read its cache; so do we.
-        guard let cached = cache.attachments() else { return [] }
+        // libcni returns success without doing anything when it cannot list its cache, even when
+        // the cache directory merely does not exist yet; then its plugins never see a GC. Here a
+        // missing directory is an empty cache, and an unreadable one an error.
+        guard let cached = cache.attachments() else {
+            throw RuntimeError("failed to read cached attachments in \(cache.resultsDirectory)")
+        }
         var deleted: [NetworkAttachment] = []
         let valid = Set(validAttachments ?? [])
         var errors: [RuntimeError] = []

@@ -106,9 +106,15 @@ public struct ResultCache: Sendable, Hashable {
 
     /// Every readable `cniCacheV1` entry with a network and interface name, in file-name order,
     /// optionally only those of one container (libcni's `GetCachedAttachments`). Other files are
-    /// skipped. nil when the results directory cannot be read at all.
+    /// skipped. Empty when there is no results directory yet; nil when it cannot be read.
     public func attachments(containerID: String? = nil) -> [(file: String, entry: CachedAttachment)]? {
-        guard let listing = try? FileSystem.listDirectory(resultsDirectory) else { return nil }
+        let listing: [(name: String, isDirectory: Bool)]
+        do {
+            guard let entries = try FileSystem.listDirectory(resultsDirectory) else { return [] }
+            listing = entries
+        } catch {
+            return nil
+        }
         let part = containerID.map { "-\($0)-" } ?? ""
         var out: [(file: String, entry: CachedAttachment)] = []
         for item in listing where !item.isDirectory {
