@@ -31,6 +31,17 @@ import Testing
         try Self.runWalkthrough(pluginDirectory: pluginDirectory, cniVersion: cniVersion)
     }
 
+    /// Debian's ptp with our host-local (merged), through one CNI_PATH directory of links.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Binaries.path("host-local"))))
+    func walkthroughWithOurHostLocal() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cnitool-mixed-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/ptp", withDestinationPath: Binaries.referenceDirectory + "/ptp")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/host-local", withDestinationPath: Binaries.path("host-local"))
+        try Self.runWalkthrough(pluginDirectory: dir, cniVersion: "1.0.0")
+    }
+
     static func runWalkthrough(pluginDirectory: String, cniVersion: String) throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("cnitool-wt-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
