@@ -2,7 +2,7 @@
 # Installs the Debian packages the build, the tests, the demo and the benchmarks need.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
-need=(libmnl-dev libnftnl-dev libssl-dev pkg-config iproute2 nftables iptables conntrack
+need=(libmnl-dev libnftnl-dev libssl-dev pkg-config iproute2 iputils-ping nftables iptables conntrack
       containernetworking-plugins util-linux python3 hyperfine)
 missing=()
 for p in "${need[@]}"; do

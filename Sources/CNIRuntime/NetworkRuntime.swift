@@ -171,7 +171,7 @@ public struct NetworkRuntime: Sendable {
         return out
     }
 
-    static func isAtLeast(_ version: String, _ minimum: CNIVersion) throws(RuntimeError) -> Bool {
+    public static func isAtLeast(_ version: String, _ minimum: CNIVersion) throws(RuntimeError) -> Bool {
         do {
             return try CNIVersion.isAtLeast(version, minimum)
         } catch {

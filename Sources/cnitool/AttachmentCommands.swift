@@ -50,8 +50,9 @@ struct Check: ParsableCommand {
         abstract: "Check that an added interface is still as its plugins set it up (CHECK).",
         discussion: """
             Runs the network's plugins in order with the cached ADD result. Prints nothing on success \
-            (with --json, the attachment checked). Lists before 0.4.0 cannot be checked; lists with \
-            "disableCheck" always pass.
+            (with --json, the attachment checked). Lists before 0.4.0 predate CHECK: their plugins are \
+            not asked, and cnitool checks instead that the attachment is cached and that its interfaces \
+            are in the namespace (a note on stderr says so). Lists with "disableCheck" always pass.
 
             EXAMPLE
               CNI_PATH=/usr/lib/cni cnitool check myptp /var/run/netns/cnitest && echo ok
@@ -65,7 +66,11 @@ struct Check: ParsableCommand {
         try session.run { () throws(RuntimeError) in
             let network = try session.network(target.network)
             let attachment = try session.attachment(netns: target.netns)
-            try session.runtime.check(network, attachment)
+            if try PreCheckVersions.applies(to: network) {
+                Output.stderr(try PreCheckVersions.check(network, attachment, runtime: session.runtime))
+            } else {
+                try session.runtime.check(network, attachment)
+            }
             if global.json {
                 var o = attachment.json(network: network.name)
                 o["checked"] = .bool(!network.disableCheck)
