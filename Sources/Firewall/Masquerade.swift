@@ -1,0 +1,1 @@
+// Firewall: masquerade backends (being written).
