@@ -47,9 +47,13 @@ public struct NFTablesMasquerade: MasqueradeBackend {
             do {
                 let connection = try NFTConnection()
                 let stale = try connection.rules(in: Self.checks).filter { $0.comment?.hasPrefix(prefix) == true }
+                let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
                 var batch = Self.skeleton()
-                for rule in stale { batch.deleteRule(rule) }
-                for address in attachment.addresses { batch.add(Self.rule(for: address, attachment)) }
+                // Rules already exactly as wanted stay where they are (a repeated ADD changes nothing).
+                if stale.map(\.expressions) != wanted.map(\.expressions) || stale.map(\.comment) != wanted.map(\.comment) {
+                    for rule in stale { batch.deleteRule(rule) }
+                    for rule in wanted { batch.add(rule) }
+                }
                 do {
                     try connection.commit(batch)
                     return
