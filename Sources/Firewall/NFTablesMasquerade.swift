@@ -46,7 +46,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
         for attempt in 0..<3 {
             do {
                 let connection = try NFTConnection()
-                let stale = try connection.rules(in: Self.checks).filter { $0.comment?.hasPrefix(prefix) == true }
+                let stale = try connection.rules(in: Self.checks) { $0?.hasPrefix(prefix) == true }
                 let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
                 var batch = Self.skeleton()
                 // Rules already exactly as wanted stay where they are (a repeated ADD changes nothing).
@@ -70,7 +70,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
     public func teardown(_ attachment: MasqueradeAttachment) throws(FirewallError) {
         let prefix = instanceHash(attachment)
         try deleteRules(what: "tear down nftables masquerade for \(attachment.label)") {
-            $0.comment?.hasPrefix(prefix) == true
+            $0?.hasPrefix(prefix) == true
         }
     }
 
@@ -82,7 +82,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
                 FirewallNames.masqueradeComment(network: network, ifName: $0.ifName, containerID: $0.containerID)
             })
         try deleteRules(what: "garbage-collect nftables masquerade rules of network \(network)") {
-            guard let comment = $0.comment, comment.hasPrefix(prefix) else { return false }
+            guard let comment = $0, comment.hasPrefix(prefix) else { return false }
             return !keep.contains(comment)
         }
     }
@@ -154,13 +154,13 @@ public struct NFTablesMasquerade: MasqueradeBackend {
         }
     }
 
-    /// Lists `masq_checks` and deletes the matching rules in one batch (none: no batch). A missing table
+    /// Lists `masq_checks` and deletes the rules whose comment matches in one batch (none: no batch). A missing table
     /// lists as empty, so this is idempotent.
-    private func deleteRules(what: String, where matches: (NFTListedRule) -> Bool) throws(FirewallError) {
+    private func deleteRules(what: String, where matches: (String?) -> Bool) throws(FirewallError) {
         for attempt in 0..<3 {
             do {
                 let connection = try NFTConnection()
-                let doomed = try connection.rules(in: Self.checks).filter(matches)
+                let doomed = try connection.rules(in: Self.checks, whereComment: matches)
                 guard !doomed.isEmpty else { return }
                 var batch = NFTBatch()
                 for rule in doomed { batch.deleteRule(rule) }

@@ -6,7 +6,11 @@ extension NFTConnection {
     /// chain lists as empty. Equivalent to `nft -a list chain <family> <table> <chain>`.
     ///
     /// A dump interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried, up to 5 times.
-    public func rules(in chain: NFTChainRef) throws(NFTError) -> [NFTListedRule] {
+    /// `keep` sees each rule's comment first: rules it rejects are skipped before their expressions are
+    /// decoded (finding one attachment's rules by comment prefix then costs little per foreign rule).
+    public func rules(
+        in chain: NFTChainRef, whereComment keep: (String?) -> Bool = { _ in true }
+    ) throws(NFTError) -> [NFTListedRule] {
         let what = "list rules of \(chain)"
         for _ in 0..<5 {
             var rules: [NFTListedRule] = []
@@ -21,15 +25,17 @@ extension NFTConnection {
                     nftnl_rule_nlmsg_build_payload(nlh, r)
                 },
                 handle: { (reply) throws(NFTError) in
+                    // Chain and comment come from a quick scan of the attributes; only kept rules get the
+                    // full libnftnl parse. The kernel filters by chain; check anyway (older kernels did not).
+                    guard reply.stringAttribute(UInt16(NFTA_RULE_CHAIN.rawValue)) == chain.name else { return }
+                    let comment = reply.attribute(UInt16(NFTA_RULE_USERDATA.rawValue)).flatMap { commentFromUserdata($0) }
+                    guard keep(comment) else { return }
                     guard let r = nftnl_rule_alloc() else { throw NFTError(.encoding, operation: what) }
                     defer { nftnl_rule_free(r) }
                     guard nftnl_rule_nlmsg_parse(reply.header, r) >= 0 else {
                         throw NFTError(.malformedReply, operation: what)
                     }
-                    // The kernel filters by table and chain; check anyway, older kernels ignored the chain.
-                    let name = nftnl_rule_get_str(r, UInt16(NFTNL_RULE_CHAIN.rawValue)).map { String(cString: $0) }
-                    guard name == chain.name else { return }
-                    rules.append(NFTListedRule(nftnl: r, chain: chain))
+                    rules.append(NFTListedRule(nftnl: r, chain: chain, comment: comment))
                 })
             if complete { return rules }
         }

@@ -103,21 +103,23 @@ extension NFTRule {
 }
 
 extension NFTListedRule {
-    /// Decodes a rule parsed from a GETRULE reply.
-    init(nftnl r: OpaquePointer, chain: NFTChainRef) {
+    /// Decodes a rule parsed from a GETRULE reply (`comment` as read by `comment(of:)`).
+    init(nftnl r: OpaquePointer, chain: NFTChainRef, comment: String?) {
         let handle = nftnl_rule_get_u64(r, UInt16(NFTNL_RULE_HANDLE.rawValue))
-        var comment: String?
-        var length: UInt32 = 0
-        if nftnl_rule_is_set(r, UInt16(NFTNL_RULE_USERDATA.rawValue)),
-            let data = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length)
-        {
-            comment = commentFromUserdata(UnsafeRawBufferPointer(start: data, count: Int(length)))
-        }
         var expressions: [NFTExpression] = []
         if let iter = nftnl_expr_iter_create(r) {
             while let e = nftnl_expr_iter_next(iter) { expressions.append(NFTExpression(nftnl: e)) }
             nftnl_expr_iter_destroy(iter)
         }
         self.init(chain: chain, handle: handle, comment: comment, expressions: expressions)
+    }
+
+    /// The comment in a parsed rule's userdata, if any.
+    static func comment(of r: OpaquePointer) -> String? {
+        var length: UInt32 = 0
+        guard nftnl_rule_is_set(r, UInt16(NFTNL_RULE_USERDATA.rawValue)),
+            let data = nftnl_rule_get_data(r, UInt16(NFTNL_RULE_USERDATA.rawValue), &length)
+        else { return nil }
+        return commentFromUserdata(UnsafeRawBufferPointer(start: data, count: Int(length)))
     }
 }

@@ -38,6 +38,25 @@ struct NetlinkReply {
         return (-code, originalSequence, message)
     }
 
+    /// The value of the top-level attribute `type` of an nfnetlink message (after its 4-byte nfgenmsg),
+    /// found without a full parse.
+    func attribute(_ type: UInt16) -> UnsafeRawBufferPointer? {
+        var offset = 4
+        while offset + 4 <= payload.count {
+            let length = Int(payload.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            let kind = payload.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self)
+            guard length >= 4, offset + length <= payload.count else { return nil }
+            if cni_nla_type(kind) == type { return UnsafeRawBufferPointer(rebasing: payload[(offset + 4)..<(offset + length)]) }
+            offset += cni_nla_align(length)
+        }
+        return nil
+    }
+
+    /// A NUL-terminated string attribute.
+    func stringAttribute(_ type: UInt16) -> String? {
+        attribute(type).map { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
     /// The messages in `buffer[0..<count]`; stops at the first truncated one.
     static func parse(_ buffer: UnsafeRawBufferPointer) -> [NetlinkReply] {
         var replies: [NetlinkReply] = []

@@ -115,7 +115,7 @@ import Testing
         }
         let r = try rule.makeNftnl()
         defer { nftnl_rule_free(r) }
-        let decoded = NFTListedRule(nftnl: r, chain: chain)
+        let decoded = NFTListedRule(nftnl: r, chain: chain, comment: NFTListedRule.comment(of: r))
         #expect(decoded.expressions == rule.expressions)
         #expect(decoded.comment == "x")
     }
