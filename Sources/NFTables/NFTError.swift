@@ -48,11 +48,12 @@ public struct NFTError: Error, CustomStringConvertible, Sendable {
     /// True when the kernel said the table, chain or rule does not exist (ENOENT).
     public var isNotFound: Bool { code == .kernel && errno == .noSuchFileOrDirectory }
 
-    /// True when this kernel has no nftables at all (no nfnetlink or no nf_tables subsystem).
+    /// True when this kernel has no nftables at all: no netfilter netlink (the socket cannot be opened:
+    /// EPROTONOSUPPORT) or no nf_tables subsystem behind it (requests fail with EOPNOTSUPP).
     public var isUnsupported: Bool {
         guard let errno else { return false }
         return errno == .protocolNotSupported || errno == .addressFamilyNotSupported
-            || (code == .kernel && errno == .notSupported && operation.hasPrefix("list"))
+            || (code == .kernel && errno == .notSupported)
     }
 
     public var description: String {
