@@ -84,7 +84,7 @@ enum Subprocess {
                 break
             }
             if inFD >= 0, fds[0].revents != 0 {
-                let n = input.withUnsafeBytes { send(inFD, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL)) }
+                let n = input.withUnsafeBytes { send(inFD, $0.baseAddress! + written, $0.count - written, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
                 if n > 0 { written += n }
                 if n < 0 && errno != EINTR && errno != EAGAIN || written == input.count {
                     close(inFD)

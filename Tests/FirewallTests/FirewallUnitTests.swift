@@ -1,3 +1,4 @@
+import Foundation
 import NetAddress
 import Testing
 
@@ -166,6 +167,47 @@ import Testing
             #expect(error.code == .multiple)
             #expect(error.underlying.count == 2)
             #expect(error.description == "iptables broke; nftables broke")
+        }
+    }
+}
+
+@Suite struct SubprocessTests {
+    @Test func pumpsLargeInputAndOutputWithoutDeadlock() throws {
+        let input = [UInt8](repeating: UInt8(ascii: "x"), count: 3 << 20)
+        let result = try Subprocess.run("/bin/cat", [], input: input)
+        #expect(result.succeeded)
+        #expect(result.stdout.utf8.count == input.count)
+    }
+
+    @Test func reportsExitStatusAndStderr() throws {
+        let result = try Subprocess.run("/bin/sh", ["-c", "echo oops >&2; exit 3"])
+        #expect(result.status == 3)
+        #expect(result.stderr == "oops\n")
+        // A child that exits without reading its input does not kill us with SIGPIPE.
+        let early = try Subprocess.run("/bin/true", [], input: [UInt8](repeating: 0, count: 1 << 20))
+        #expect(early.succeeded)
+    }
+
+    @Test func aMissingProgramIsASpawnError() {
+        #expect(throws: FirewallError.self) { try Subprocess.run("/nonexistent/iptables-restore", []) }
+    }
+}
+
+@Suite struct IPTablesToolsTests {
+    @Test func withoutTheProgramsIPTablesIsAbsentAndNftablesIsTheDefault() throws {
+        let none = IPTablesTools(save4: nil, restore4: nil, save6: nil, restore6: nil)
+        #expect(!none.isPresent)
+        let masquerade = Masquerade(iptables: IPTablesMasquerade(tools: none))
+        #expect(try masquerade.backend(named: nil).kind == .nftables)
+        // Teardown and GC skip an absent iptables without error.
+        try IPTablesMasquerade(tools: none).teardown(MasqueradeAttachment(network: "n", containerID: "c", ifName: "eth0"))
+        try IPTablesMasquerade(tools: none).gc(network: "n", keeping: [])
+    }
+
+    @Test func findsProgramsOnPathOrInSbin() {
+        let tools = IPTablesTools.locate(path: "/nonexistent")
+        if FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-restore") {
+            #expect(tools.restore4 == "/usr/sbin/iptables-restore")
         }
     }
 }
