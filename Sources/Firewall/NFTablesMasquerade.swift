@@ -48,7 +48,12 @@ public struct NFTablesMasquerade: MasqueradeBackend {
                 let connection = try NFTConnection()
                 let stale = try connection.rules(in: Self.checks) { $0?.hasPrefix(prefix) == true }
                 let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
-                var batch = Self.skeleton()
+                // The reference rewrites the table, chains and `postrouting` on every ADD. We do so only when
+                // `postrouting` is not already right: updating an existing chain or deleting rules queues
+                // work the kernel finishes after an RCU grace period, and closing the socket (at our exit)
+                // waits for it, 4-20 ms. A batch of new rules alone is released at once.
+                let entry = try connection.rules(in: Self.postrouting)
+                var batch = entry.map(\.expressions) == Self.postroutingRules().map(\.expressions) ? NFTBatch() : Self.skeleton()
                 // Rules already exactly as wanted stay where they are (a repeated ADD changes nothing).
                 if stale.map(\.expressions) != wanted.map(\.expressions) || stale.map(\.comment) != wanted.map(\.comment) {
                     for rule in stale { batch.deleteRule(rule) }
