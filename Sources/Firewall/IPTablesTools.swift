@@ -1,0 +1,124 @@
+import Glibc
+import NFTables
+import NetAddress
+
+/// The iptables-save/iptables-restore programs of both families, found on PATH. We never link libiptc
+/// (it writes legacy tables that clash with iptables-nft hosts) and never run `iptables` per rule: a change
+/// is one `iptables-restore --noflush --wait` transaction per family, as kube-proxy does.
+public struct IPTablesTools: Sendable {
+    public var save4: String?
+    public var restore4: String?
+    public var save6: String?
+    public var restore6: String?
+
+    public init(save4: String?, restore4: String?, save6: String?, restore6: String?) {
+        self.save4 = save4
+        self.restore4 = restore4
+        self.save6 = save6
+        self.restore6 = restore6
+    }
+
+    /// Looks the programs up in `PATH`, then in the usual sbin directories (runtimes often exec plugins
+    /// with a minimal PATH).
+    public static func locate(path: String? = getenv("PATH").map { String(cString: $0) }) -> IPTablesTools {
+        let directories = (path ?? "").split(separator: ":").map(String.init)
+            + ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"]
+        func find(_ name: String) -> String? {
+            for dir in directories where !dir.isEmpty {
+                let candidate = dir + "/" + name
+                if access(candidate, X_OK) == 0 { return candidate }
+            }
+            return nil
+        }
+        return IPTablesTools(
+            save4: find("iptables-save"), restore4: find("iptables-restore"),
+            save6: find("ip6tables-save"), restore6: find("ip6tables-restore"))
+    }
+
+    /// True when the IPv4 tools exist (the reference's notion of "iptables is there").
+    public var isPresent: Bool { save4 != nil && restore4 != nil }
+
+    func tools(for family: IPFamily) -> (save: String, restore: String)? {
+        switch family {
+        case .v4: return save4.flatMap { s in restore4.map { (s, $0) } }
+        case .v6: return save6.flatMap { s in restore6.map { (s, $0) } }
+        }
+    }
+
+    private static func name(_ family: IPFamily) -> String { family == .v4 ? "iptables" : "ip6tables" }
+
+    /// `iptables-save -t nat` (or ip6tables-save), parsed.
+    func saveNAT(_ family: IPFamily) throws(FirewallError) -> IPTablesDump {
+        guard let (save, _) = tools(for: family) else {
+            throw FirewallError(.invalidConfig, "\(Self.name(family))-save not found on PATH")
+        }
+        let result = try Subprocess.run(save, ["-t", "nat"])
+        guard result.succeeded else {
+            throw FirewallError(
+                .iptables, "read the nat table with \(save) -t nat",
+                cause: "exit status \(result.status): \(result.stderr.trimmed)")
+        }
+        return IPTablesDump(parsing: result.stdout, table: "nat")
+    }
+
+    /// Applies `lines` to the nat table in one `iptables-restore --noflush --wait` transaction.
+    func restoreNAT(_ family: IPFamily, _ lines: [String], what: String) throws(FirewallError) {
+        guard !lines.isEmpty else { return }
+        guard let (_, restore) = tools(for: family) else {
+            throw FirewallError(.invalidConfig, "\(what): \(Self.name(family))-restore not found on PATH")
+        }
+        let script = "*nat\n" + lines.joined(separator: "\n") + "\nCOMMIT\n"
+        let result = try Subprocess.run(restore, ["--noflush", "--wait"], input: Array(script.utf8))
+        guard result.succeeded else {
+            // Exit status 4 is xtables' "resource problem": the lock, or a concurrent change.
+            throw FirewallError(
+                result.status == 4 ? .busy : .iptables, what,
+                cause: "\(restore) exit status \(result.status): \(result.stderr.trimmed)")
+        }
+    }
+
+    /// Whether the nat table of `family` can hold any iptables rule, decided without running anything:
+    /// iptables-nft keeps its rules in the nftables table `ip nat` / `ip6 nat`, iptables-legacy lists its
+    /// loaded tables in /proc/thread-self/net/ip{,6}_tables_names. When neither has a nat table, teardown
+    /// and GC skip their two execs (most DELs on an nftables host). Unsure means true.
+    func natMayHaveRules(_ family: IPFamily) -> Bool {
+        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
+        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
+            legacy.split(separator: "\n").contains("nat")
+        {
+            return true
+        }
+        do {
+            return try NFTConnection().tableExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat"))
+        } catch {
+            return true
+        }
+    }
+}
+
+/// The contents of a small file (procfs), or nil when it cannot be read.
+func readSmallFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+extension String {
+    /// Without leading and trailing blanks and newlines.
+    var trimmed: String {
+        let isBlank = { (c: Character) in c == " " || c == "\n" || c == "\t" || c == "\r" }
+        guard let first = firstIndex(where: { !isBlank($0) }), let last = lastIndex(where: { !isBlank($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

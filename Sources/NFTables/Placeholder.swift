@@ -1,1 +1,0 @@
-// Placeholder: NFTables is being written.
