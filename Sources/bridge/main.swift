@@ -1,1 +1,4 @@
-print("not yet")
+import Bridge
+import CNI
+
+PluginMain.run(BridgePlugin(), about: "CNI bridge plugin (swift-cni)")
