@@ -11,8 +11,9 @@ extension InterfaceConfiguration {
     /// 3. Set the link up.
     /// 4. With an IPv6 gateway: wait until no IPv6 address is tentative (DADFAILED is an error; a
     ///    timeout is an error only while the link is operationally up).
-    /// 5. Add every route, with the family's gateway when the route has none. An `EEXIST` for
-    ///    an identical route is accepted.
+    /// 5. Add every route (`ip route append`: beside an existing route to the same destination
+    ///    through another interface), with the family's gateway when the route has none. An
+    ///    `EEXIST` for an identical route is accepted.
     ///
     /// Returns the link as it is afterwards.
     @discardableResult
@@ -69,7 +70,9 @@ extension InterfaceConfiguration {
 
     private func addRouteAcceptingIdentical(_ route: Route, netlink: RouteNetlink) throws {
         do {
-            try netlink.addRoute(route)
+            // Appended, as the reference's RouteAddEcmp: a second interface of the same network
+            // gets its own path to a destination the first already routes.
+            try netlink.appendRoute(route)
         } catch let error as NetlinkError where error.isExists {
             let existing = try netlink.routes(family: route.family, table: route.table)
             guard existing.contains(where: { $0.identifiesSameRoute(as: route) }) else { throw error }
