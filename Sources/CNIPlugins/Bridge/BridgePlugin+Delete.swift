@@ -1,6 +1,7 @@
 import CNI
 import Firewall
 import LinuxNet
+import Netlink
 import NetAddress
 import PluginKit
 
@@ -8,33 +9,55 @@ extension BridgePlugin {
     /// DEL, best-effort: every step runs even when an earlier one failed, the failures are
     /// reported together, and anything already gone counts as done.
     ///
-    /// 1. The container interface is deleted (its veth peer and port go with it), and its
-    ///    addresses remembered. A `CNI_NETNS` that is empty or no longer exists skips this step
-    ///    only; the reference then releases the address and stops, leaking the masquerade rules
-    ///    (plugins#810, nerdctl/ctr pass no netns).
-    /// 2. IPAM DEL, after the interface is gone, so the address is never handed out while still
-    ///    configured (plugins#666).
-    /// 3. The spoof-check rules (they are found by container ID and interface name).
-    /// 4. The masquerade rules, found by name and comment; the addresses only narrow the work.
-    ///    When the link was already gone they come from `prevResult`, if the runtime sent it.
+    /// Two strands run side by side. Deleting a veth mostly waits in the kernel (~10–30 ms in
+    /// `rcu_barrier`), while the firewall work mostly runs iptables-restore, so they overlap well;
+    /// the reference runs everything in a row.
+    /// - The container interface is deleted (its veth peer and bridge port go with it), then IPAM
+    ///   DEL runs, in that order, so an address is never handed out while still configured
+    ///   (plugins#666).
+    /// - The spoof-check rules (found by container ID and interface name) and the masquerade rules
+    ///   (found by chain name and comment; the addresses, read from the interface before it goes,
+    ///   or else from `prevResult`, only narrow the work) are removed.
     ///
-    /// The bridge, its addresses and the VLAN gateway stay, as the reference leaves them.
+    /// A `CNI_NETNS` that is empty or no longer exists skips the interface only. (The reference then
+    /// releases the address and stops, leaking the masquerade rules: plugins#810, nerdctl and ctr
+    /// pass no netns.) The bridge, its addresses and the VLAN gateway stay, as the reference leaves them.
     public func delete(_ context: PluginContext) throws {
         let config = BridgeConfig(lenient: context.config)
         var errors = CleanupErrors()
         var addresses: [IPNetwork] = []
+        var removal: (stack: NetworkStack, link: Link)?
         if let container = try ContainerNamespace.openForDelete(context) {
-            let removed = errors.run("delete \"\(context.ifName)\"") { () throws -> [IPNetwork]? in
-                try VethPair.delete(named: context.ifName, in: container)
+            let found = errors.run("look up \"\(context.ifName)\"") { () throws -> (Link, [IPNetwork])? in
+                guard let link = try container.netlink.link(named: context.ifName) else { return nil }
+                let global = try container.netlink.addresses(index: link.index).map(\.network).filter(\.address.isGlobalUnicast)
+                return (link, global)
             }
-            addresses = (removed ?? nil) ?? []
+            if let (link, global) = found ?? nil {
+                addresses = global
+                removal = (container, link)
+            }
         }
+        // The container's socket and the IPAM delegate are used by this strand only until it is joined.
+        let interfaceAndLease = ConcurrentStep { () -> CleanupErrors in
+            var strand = CleanupErrors()
+            if let removal {
+                strand.run("delete \"\(context.ifName)\"") { () throws in
+                    do {
+                        try removal.stack.netlink.deleteLink(removal.link)
+                    } catch let error as NetlinkError where error.isNotFound {
+                    }
+                }
+            }
+            if config.isLayer3 {
+                strand.run("IPAM DEL") { try context.ipam.execDel() }
+            }
+            return strand
+        }
+
         if addresses.isEmpty, let previous = context.config.prevResult {
             let index = previous.interface(named: context.ifName, sandbox: context.netns)?.index
             addresses = previous.ips.filter { index == nil || $0.interface == nil || $0.interface == index }.map(\.address)
-        }
-        if config.isLayer3 {
-            errors.run("IPAM DEL") { try context.ipam.execDel() }
         }
         if config.macSpoofCheck {
             errors.run("spoof check teardown") { () throws in
@@ -47,6 +70,10 @@ extension BridgePlugin {
             errors.run("masquerade teardown") { () throws in
                 try firewall { () throws(FirewallError) in try Masquerade().teardown(attachment) }
             }
+        }
+        // The strand reports its own failures; `join` itself fails only if the strand threw.
+        if let strand = errors.run("DEL", { try interfaceAndLease.join() }) {
+            errors.append(contentsOf: strand)
         }
         try errors.throwIfAny()
     }

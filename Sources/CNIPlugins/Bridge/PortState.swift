@@ -25,7 +25,7 @@ enum PortState {
             current = link
             if link.isOperationallyUp { return link }
         }
-        throw BridgeError(.portDown, "bridge port in error state: \(current.operState)")
+        throw BridgeError(.portDown, "bridge port in error state: \(current.operState.description.lowercased())")
     }
 
     static func sleep(milliseconds: Int) {
