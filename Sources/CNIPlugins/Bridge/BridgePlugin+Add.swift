@@ -12,8 +12,8 @@ extension BridgePlugin {
     /// namespace with its host end placed directly in the host namespace; 3. the host end made a
     /// port (master, hairpin, isolation, VLANs); 4. spoof-check rules; 5. IPAM ADD; 6. in the
     /// container: `accept_dad`, `arp_notify`, addresses, link up, routes; 7. gateway addresses on
-    /// the bridge (or the VLAN gateway) and forwarding; 8. masquerade; 9. wait until the host end
-    /// forwards; 10. the result, with both MACs read again.
+    /// the bridge (or the VLAN gateway) and forwarding; 8. masquerade (on its own thread, beside
+    /// 6, 7 and 9); 9. wait until the host end forwards; 10. the result, with both MACs read again.
     ///
     /// Every side effect after the bridge registers its undo, so a failed ADD leaves no veth,
     /// lease or rule. Differences from the reference: the netns is opened before the bridge is
@@ -49,8 +49,10 @@ extension BridgePlugin {
             rollback.add { try spoofCheck.teardown() }
         }
 
+        var masquerading: ConcurrentStep<Void>?
         if config.isLayer3 {
-            try configureAddresses(&result, config: config, bridge: bridge, context: context, host: host, container: container, rollback: rollback)
+            masquerading = try configureAddresses(
+                &result, config: config, bridge: bridge, context: context, host: host, container: container, rollback: rollback)
         } else if !config.disableContainerInterface {
             // L2 only: nothing configures the container end, so it is brought up here.
             try BridgeError.wrapping(.system, "failed to set \"\(context.ifName)\" up") {
@@ -69,16 +71,21 @@ extension BridgePlugin {
         }
         result.interfaces[0].mac = current.mac?.description
         if let dns = config.dns { result.dns = dns }
+        try masquerading?.join()
 
         rollback.commit()
         return result
     }
 
     /// Steps 5 to 8: IPAM, the container's addresses and routes, the gateway, masquerade.
+    ///
+    /// The masquerade rules need only the addresses, and installing them is mostly waiting for
+    /// iptables-save and iptables-restore, so they go on a thread of their own as soon as IPAM has
+    /// answered; the returned step is joined once the rest of ADD is done.
     private func configureAddresses(
         _ result: inout CNIResult, config: BridgeConfig, bridge: Link, context: PluginContext, host: NetworkStack,
         container: NetworkStack, rollback: Rollback
-    ) throws {
+    ) throws -> ConcurrentStep<Void>? {
         let ipam = context.ipam
         let allocation = try ipam.execAdd()
         rollback.add { try ipam.execDel() }
@@ -89,6 +96,23 @@ extension BridgePlugin {
         let gateways = Gateways(result: &result, config: config)
 
         let ifName = context.ifName
+        var masquerading: ConcurrentStep<Void>?
+        if config.ipMasq {
+            let attachment = MasqueradeAttachment(
+                network: config.network, containerID: context.containerID, ifName: ifName,
+                addresses: result.ips.map(\.address))
+            let masquerade = Masquerade()
+            let backend = config.ipMasqBackend
+            // Works in the namespace of the thread that creates it: this one, the host's.
+            let step = ConcurrentStep { () throws in
+                try firewall { () throws(FirewallError) in try masquerade.setup(attachment, backend: backend) }
+            }
+            masquerading = step
+            rollback.add {
+                _ = try? step.join()
+                try masquerade.teardown(attachment)
+            }
+        }
         let enableDAD = config.enableDAD
         try container.namespace.perform { () throws in
             // DAD is off unless asked for: with hairpin the interface hears its own probes, and
@@ -128,13 +152,6 @@ extension BridgePlugin {
             }
         }
 
-        if config.ipMasq {
-            let attachment = MasqueradeAttachment(
-                network: config.network, containerID: context.containerID, ifName: ifName,
-                addresses: result.ips.map(\.address))
-            let masquerade = Masquerade()
-            try firewall { () throws(FirewallError) in try masquerade.setup(attachment, backend: config.ipMasqBackend) }
-            rollback.add { try masquerade.teardown(attachment) }
-        }
+        return masquerading
     }
 }
