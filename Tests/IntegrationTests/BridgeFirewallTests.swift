@@ -100,8 +100,10 @@ struct BridgeFirewallTests {
             let config = lab.config(version: "1.1.0", subnets: ["10.66.0.0/24"], extra: #""ipMasq":true,"ipMasqBackend":"nftables","macspoofchk":true"#)
             try lab.run(lab.ours(), "ADD", config, container: lab.containers[0], id: "keep")
             try lab.run(lab.ours(), "ADD", config, container: lab.containers[1], id: "stale")
-            // The stale container vanished without a DEL.
+            // The stale container vanished without a DEL. The kernel destroys a deleted
+            // namespace's veths in the background: wait until its host end is gone.
             lab.containers[1].delete()
+            for _ in 0..<200 where try lab.hostLinks().count > 1 { Thread.sleep(forTimeInterval: 0.01) }
             let gc = String(config.dropLast()) + #","cni.dev/valid-attachments":[{"containerID":"keep","ifname":"eth0"}]}"#
             let out = try lab.ours().run("GC", config: gc, netns: nil, containerID: nil, ifName: nil)
             #expect(out.succeeded, "\(out.stdout)")

@@ -62,17 +62,27 @@ public struct SpoofCheck: Sendable {
     }
 
     /// Installs the rules (ADD). Idempotent.
+    ///
+    /// Objects that exist are not declared again: re-adding a table or chain, like flushing or
+    /// deleting, leaves work the kernel finishes after an RCU grace period, which closing the
+    /// socket waits for (4–20 ms, see `NFTablesMasquerade.setup`). A new attachment on a node
+    /// that has the table therefore only adds its two chains and four rules.
     public func setup(hostInterface: String, mac: MACAddress) throws(BridgeError) {
         try run("set up spoof check for \(id)") { (connection) throws(NFTError) in
             let stale = try connection.rules(in: Self.prerouting) { $0 == comment }
             var batch = NFTBatch()
-            batch.add(NFTTable(Self.table))
-            batch.add(NFTChain(Self.prerouting, base: NFTBaseChain(type: .filter, hook: .prerouting, priority: -300, policy: .accept)))
-            batch.add(NFTChain(interfaceChain))
-            batch.add(NFTChain(macChain))
+            if try !connection.chainExists(Self.prerouting) {
+                batch.add(NFTTable(Self.table))
+                batch.add(NFTChain(Self.prerouting, base: NFTBaseChain(type: .filter, hook: .prerouting, priority: -300, policy: .accept)))
+            }
+            for chain in [interfaceChain, macChain] {
+                if try connection.chainExists(chain) {
+                    batch.append(.flushChain(chain))
+                } else {
+                    batch.add(NFTChain(chain))
+                }
+            }
             for rule in stale { batch.deleteRule(rule) }
-            batch.append(.flushChain(interfaceChain))
-            batch.append(.flushChain(macChain))
             for rule in rules(hostInterface: hostInterface, mac: mac) { batch.add(rule) }
             try connection.commit(batch)
         }
