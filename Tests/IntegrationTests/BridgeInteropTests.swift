@@ -14,22 +14,31 @@ struct BridgeInteropTests {
         return out.replacingOccurrences(of: lab.bridgeName, with: "BRIDGE")
     }
 
-    @Test(arguments: ["0.3.1", "0.4.0", "1.0.0"])
-    func resultJSONMatchesDebiansSideBySide(version: String) throws {
+    @Test(arguments: [
+        ("0.3.1", "host-local"), ("0.4.0", "host-local"), ("1.0.0", "host-local"), ("1.0.0", ""), ("0.4.0", ""),
+    ])
+    func resultJSONMatchesDebiansSideBySide(version: String, ipam: String) throws {
         try withBridgeLab { ours in
             try withBridgeLab { theirs in
-                let extra = #""isDefaultGateway":true,"hairpinMode":true,"mtu":1400"#
-                let a = try ours.ours().run("ADD", config: ours.config(version: version, extra: extra), netns: ours.containers[0].path, containerID: "side")
-                let b = try theirs.reference().run("ADD", config: theirs.config(version: version, extra: extra), netns: theirs.containers[0].path, containerID: "side")
+                let extra = #""isDefaultGateway":\#(!ipam.isEmpty),"hairpinMode":true,"mtu":1400"#
+                let a = try ours.ours().run(
+                    "ADD", config: ours.config(version: version, ipamType: ipam, extra: extra), netns: ours.containers[0].path,
+                    containerID: "side")
+                let b = try theirs.reference().run(
+                    "ADD", config: theirs.config(version: version, ipamType: ipam, extra: extra), netns: theirs.containers[0].path,
+                    containerID: "side")
                 #expect(a.succeeded && b.succeeded, "\(a.stdout)\n\(b.stdout)")
                 #expect(normalized(a.stdout, ours) == normalized(b.stdout, theirs))
-                // The same kernel state on both sides.
+                // The same kernel state on both sides (DAD is switched off only on L3 networks, as there).
+                let dad = try [ours, theirs].map { try $0.containers[0].check(["sysctl", "-n", "net.ipv6.conf.eth0.accept_dad"]) }
+                #expect(dad[0] == dad[1] && dad[0].hasPrefix(ipam.isEmpty ? "1" : "0"))
                 for lab in [ours, theirs] {
                     #expect(try lab.link("eth0", in: lab.containers[0])["mtu"] as? Int == 1400)
-                    #expect(try lab.containers[0].check(["sysctl", "-n", "net.ipv6.conf.eth0.accept_dad"]).hasPrefix("0"))
                 }
-                try ours.run(ours.ours(), "DEL", ours.config(version: version, extra: extra), container: ours.containers[0], id: "side")
-                try theirs.run(theirs.reference(), "DEL", theirs.config(version: version, extra: extra), container: theirs.containers[0], id: "side")
+                try ours.run(ours.ours(), "DEL", ours.config(version: version, ipamType: ipam, extra: extra), container: ours.containers[0], id: "side")
+                try theirs.run(
+                    theirs.reference(), "DEL", theirs.config(version: version, ipamType: ipam, extra: extra), container: theirs.containers[0],
+                    id: "side")
                 #expect(try ours.leftovers() == [] && theirs.leftovers() == [])
             }
         }
