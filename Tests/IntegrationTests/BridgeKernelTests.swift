@@ -89,6 +89,29 @@ struct BridgeKernelTests {
         }
     }
 
+    /// Pods start in parallel: concurrent ADDs race to create the bridge, put the gateway address
+    /// on it and write the same rule tables; every one must succeed, and the DELs as well.
+    @Test(arguments: ["nftables", "iptables"])
+    func concurrentAddsAndDels(backend: String) throws {
+        try withBridgeLab(containers: 6) { lab in
+            let config = lab.config(
+                subnets: ["10.68.0.0/24"], extra: #""isGateway":true,"ipMasq":true,"ipMasqBackend":"\#(backend)","macspoofchk":true"#)
+            let outcomes = ConcurrentOutcomes(count: lab.containers.count)
+            DispatchQueue.concurrentPerform(iterations: lab.containers.count) { i in
+                outcomes.set(i, Result { try lab.run(lab.ours(), "ADD", config, container: lab.containers[i], id: "par\(i)") })
+            }
+            let results = try outcomes.values.map { try $0!.get() }
+            #expect(Set(results.flatMap(ips)).count == lab.containers.count)
+            #expect(try lab.hostLinks().count == lab.containers.count)
+            let dels = ConcurrentOutcomes(count: lab.containers.count)
+            DispatchQueue.concurrentPerform(iterations: lab.containers.count) { i in
+                dels.set(i, Result { try lab.run(lab.ours(), "DEL", config, container: lab.containers[i], id: "par\(i)") })
+            }
+            for outcome in dels.values { _ = try outcome!.get() }
+            #expect(try lab.leftovers() == [])
+        }
+    }
+
     /// Two attachments of one network in one container: each interface gets its routes beside
     /// the other's (appended, as the reference's RouteAddEcmp does), instead of failing on EEXIST.
     @Test func twoInterfacesOfOneNetworkInOneContainer() throws {

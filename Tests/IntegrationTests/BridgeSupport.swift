@@ -249,3 +249,23 @@ extension Dictionary where Key == String, Value == Any {
         return current
     }
 }
+
+/// Results collected from `DispatchQueue.concurrentPerform` iterations.
+final class ConcurrentOutcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<[String: Any], any Error>?]
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<[String: Any], any Error>) {
+        lock.lock()
+        storage[index] = value
+        lock.unlock()
+    }
+
+    var values: [Result<[String: Any], any Error>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
+}
