@@ -57,6 +57,7 @@ struct BridgeFirewallTests {
             let withPrev = try withPrevResult(config, result)
             // The runtime lost the netns (nerdctl/ctr send none): DEL still cleans the host.
             lab.containers[0].delete()
+            try lab.waitForHostVeths(atMost: 0)
             try lab.run(lab.ours(), "DEL", withPrev, container: nil, id: "gone")
             #expect(try lab.leftovers() == [])
             // Repeated DEL, and DEL naming a netns that no longer exists, succeed.
@@ -103,7 +104,7 @@ struct BridgeFirewallTests {
             // The stale container vanished without a DEL. The kernel destroys a deleted
             // namespace's veths in the background: wait until its host end is gone.
             lab.containers[1].delete()
-            for _ in 0..<200 where try lab.hostLinks().count > 1 { Thread.sleep(forTimeInterval: 0.01) }
+            try lab.waitForHostVeths(atMost: 1)
             let gc = String(config.dropLast()) + #","cni.dev/valid-attachments":[{"containerID":"keep","ifname":"eth0"}]}"#
             let out = try lab.ours().run("GC", config: gc, netns: nil, containerID: nil, ifName: nil)
             #expect(out.succeeded, "\(out.stdout)")

@@ -58,6 +58,12 @@ final class BridgeLab: @unchecked Sendable {
         try host.ipJSON(["link", "show"]).compactMap { $0["ifname"] as? String }.filter { $0.hasPrefix(prefix) }
     }
 
+    /// Waits (up to 5 s) until at most `count` host veths are left: the kernel destroys the veths
+    /// of a deleted namespace in the background.
+    func waitForHostVeths(atMost count: Int) throws {
+        for _ in 0..<500 where try hostLinks().count > count { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
     /// Lease files of network `name` (host-local's `<dataDir>/<name>/<ip>`).
     func leases(network: String = "brnet") -> [String] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + network)) ?? []
