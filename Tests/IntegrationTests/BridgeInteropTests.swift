@@ -44,6 +44,25 @@ struct BridgeInteropTests {
         }
     }
 
+    /// From a pristine host namespace, ADD then DEL leaves the same firewall state as Debian's pair
+    /// does: no rule, chain or jump of the attachment, only the empty tables iptables-nft created
+    /// (iptables-save prints the empty nat table afterwards, as it does after the reference).
+    @Test func addThenDelLeavesWhatDebiansLeaves() throws {
+        try withBridgeLab { ours in
+            try withBridgeLab { theirs in
+                let extra = #""isGateway":true,"ipMasq":true,"macspoofchk":true"#
+                for (lab, runner) in [(ours, ours.ours()), (theirs, theirs.reference())] {
+                    #expect(try lab.iptablesSave().split(separator: "\n").allSatisfy { $0.isEmpty })
+                    try lab.run(runner, "ADD", lab.config(subnets: ["10.69.0.0/24"], extra: extra), container: lab.containers[0], id: "pristine")
+                    try lab.run(runner, "DEL", lab.config(subnets: ["10.69.0.0/24"], extra: extra), container: lab.containers[0], id: "pristine")
+                    #expect(try lab.leftovers() == [])
+                }
+                #expect(try ours.iptablesSave() == theirs.iptablesSave())
+                #expect(try normalized(ours.nftRuleset(), ours) == normalized(theirs.nftRuleset(), theirs))
+            }
+        }
+    }
+
     @Test func spoofCheckRulesAreDebiansRules() throws {
         try withBridgeLab { ours in
             try withBridgeLab { theirs in
