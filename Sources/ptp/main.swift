@@ -1,1 +1,4 @@
-print("not yet")
+import CNI
+import PTP
+
+PluginMain.run(PTPPlugin(), about: "CNI ptp plugin (swift-cni)")
