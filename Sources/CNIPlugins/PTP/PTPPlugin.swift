@@ -26,59 +26,7 @@ public struct PTPPlugin: CNIPlugin {
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
-        let config = try PTPConfig(context.config)
-        try config.requireIPAM()
-        let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
-        if config.ipMasq { try masq.validateBackend() }
-        let container = try ContainerNamespace.open(context)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        // Refused before IPAM runs, so a clash costs no allocation.
-        if try container.netlink.link(named: context.ifName) != nil {
-            throw InterfaceError(
-                .nameInUse, interface: context.ifName, message: "container veth name \"\(context.ifName)\" already exists")
-        }
-
-        let rollback = Rollback()
-        defer { rollback.runIfNeeded() }
-        let ipam = context.ipam
-        var result = try ipam.execAdd()
-        rollback.add { try ipam.execDel() }
-        let addresses = try GatewayedAddress.all(of: result)
-        let hasIPv6 = result.families.contains(.v6)
-        do {
-            try IPForwarding.enable(result.families, in: host.namespace)
-        } catch {
-            throw CNIError(.internal, "Could not enable IP forwarding: \(CNIError(error).msg)")
-        }
-
-        let pair = try VethPair.create(.init(containerName: context.ifName, mtu: config.mtu, container: container, host: host))
-        rollback.add {
-            // Deleting either end deletes both; the host end by name in case the container is unreachable.
-            if try VethPair.delete(named: context.ifName, in: container) == nil {
-                _ = try VethPair.delete(named: pair.host.name, in: host)
-            }
-        }
-        if hasIPv6 && !config.enableDAD {
-            try PTPLinks.disableDAD(on: pair.host.name, in: host.namespace)
-            try PTPLinks.disableDAD(on: context.ifName, in: container.namespace)
-        }
-        result.interfaces = [
-            .init(name: pair.host.name, mac: pair.host.mac?.description),
-            .init(name: pair.container.name, mac: pair.container.mac?.description, sandbox: context.netns),
-        ]
-        result.assignIPs(toInterface: 1)
-        _ = try PTPLinks.configureContainer(result, addresses: addresses, ifName: context.ifName, in: container)
-        try PTPLinks.configureHost(pair.host, addresses: addresses, in: host)
-
-        if config.ipMasq {
-            let networks = addresses.map(\.address)
-            // Registered first: a setup that fails halfway (one family done) is undone too.
-            rollback.add { try masq.teardown(networks) }
-            try masq.setup(networks)
-        }
-        if let dns = config.dns { result.dns = dns }
-        rollback.commit()
-        return result
+        try PTPAdd(plugin: self, context: context).run()
     }
 
     public func check(_ context: PluginContext) throws {
@@ -86,32 +34,49 @@ public struct PTPPlugin: CNIPlugin {
     }
 
     /// Best-effort and idempotent: the container link (which takes the host end, its address
-    /// and routes with it), the masquerade rules, the IPAM lease; each step runs even when an
-    /// earlier one failed, and the failures are reported together.
+    /// and routes with it), the masquerade rules, the IPAM lease; each step runs even when
+    /// another failed, and the failures are reported together.
+    ///
+    /// The three are independent, and the first two mostly wait for the kernel's RCU grace
+    /// periods (~15 ms to delete a veth, ~10 ms to delete an iptables-nft chain), so they run at
+    /// once, each on its own thread. The rules are found without addresses (prevResult's, if
+    /// any, only narrow the families read).
     public func delete(_ context: PluginContext) throws {
         let config = try PTPConfig(context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
         let previous = context.config.prevResult
-        var addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
+        let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
+        let (links, others) = Concurrently.run(
+            { Self.deleteLinks(context, previous: previous) },
+            {
+                Concurrently.run(
+                    { if config.ipMasq { try masq.teardown(addresses) } },
+                    { if !config.ipamType.isEmpty { try context.ipam.execDel() } })
+            })
         var errors = CleanupErrors()
-
-        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
-        if let container = opened ?? nil {
-            if let found = errors.run("delete \(context.ifName)", { try VethPair.delete(named: context.ifName, in: container) }) ?? nil {
-                addresses += found.filter { !addresses.contains($0) }
-            }
-        } else if let previous {
-            // No netns (or no longer one): the host end may outlive it for a while, or for good
-            // if something still holds the namespace. prevResult names it.
-            errors.run("delete host veth") { try Self.deleteHostVeth(of: previous, context) }
+        switch links {
+        case .success(let found): for failure in found.failures { errors.run(failure.step) { throw failure.error } }
+        case .failure(let error): errors.run("delete \(context.ifName)") { throw error }
         }
-        if config.ipMasq {
-            errors.run("tear down masquerade") { try masq.teardown(addresses) }
-        }
-        if !config.ipamType.isEmpty {
-            errors.run("release IPAM") { try context.ipam.execDel() }
+        if case .success(let (rules, lease)) = others {
+            errors.run("tear down masquerade") { try rules.get() }
+            errors.run("release IPAM") { try lease.get() }
         }
         try errors.throwIfAny()
+    }
+
+    /// The container veth (and with it the host end); without a netns, the host end `previous`
+    /// names: it may outlive a deleted namespace for a while, or for good if something still
+    /// holds the namespace.
+    static func deleteLinks(_ context: PluginContext, previous: CNIResult?) -> CleanupErrors {
+        var errors = CleanupErrors()
+        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
+        if let container = opened ?? nil {
+            errors.run("delete \(context.ifName)") { _ = try VethPair.delete(named: context.ifName, in: container) }
+        } else if let previous {
+            errors.run("delete host veth") { try deleteHostVeth(of: previous, context) }
+        }
+        return errors
     }
 
     /// Masquerade rules of attachments the runtime no longer lists, then IPAM's GC. The links

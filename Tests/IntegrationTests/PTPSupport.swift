@@ -1,0 +1,143 @@
+import CNITestSupport
+import Foundation
+import Testing
+
+/// One ptp network under test: a throwaway namespace as the plugin's host side, host-local's
+/// leases in a temp directory, and what the kernel and the firewall hold in that namespace.
+final class PTPNetwork {
+    let host: TestNamespace
+    let dataDir: String
+    var name: String
+    let runner: PluginRunner
+
+    init(host: TestNamespace, name: String = "ptpnet", binary: String = Binaries.path("ptp"), cniPath: String = Binaries.directory) {
+        self.host = host
+        self.name = name
+        dataDir = NSTemporaryDirectory() + "swcni-ptp-" + UUID().uuidString
+        runner = PluginRunner(binary: binary, host: host, cniPath: cniPath)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: dataDir) }
+
+    /// The same network run by another binary (Debian's reference), sharing leases and host.
+    func with(binary: String, cniPath: String) -> PluginRunner {
+        PluginRunner(binary: binary, host: host, cniPath: cniPath)
+    }
+
+    /// A ptp config: `subnets` as host-local range sets, `routes`, and `extra` top-level keys.
+    func config(
+        version: String = "1.0.0", subnets: [String] = ["10.77.0.0/24"], routes: [String] = [],
+        extra: [String: Any] = [:], ipam: [String: Any]? = nil
+    ) -> String {
+        var ipamObject: [String: Any] = [
+            "type": "host-local", "dataDir": dataDir,
+            "ranges": subnets.map { [["subnet": $0]] },
+        ]
+        if !routes.isEmpty { ipamObject["routes"] = routes.map { ["dst": $0] } }
+        var object: [String: Any] = ["cniVersion": version, "name": name, "type": "ptp", "ipam": ipam ?? ipamObject]
+        for (k, v) in extra { object[k] = v }
+        return Self.json(object)
+    }
+
+    static func json(_ object: Any) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// `config` with `prevResult` set (what a runtime sends to CHECK and DEL).
+    static func adding(prevResult: String, to config: String) -> String {
+        var object = (try! JSONSerialization.jsonObject(with: Data(config.utf8))) as! [String: Any]
+        object["prevResult"] = try! JSONSerialization.jsonObject(with: Data(prevResult.utf8))
+        return json(object)
+    }
+
+    /// ADD; returns the result object, failing the test with the plugin's output otherwise.
+    @discardableResult
+    func add(_ container: TestNamespace, config: String, id: String = "ctr1", ifName: String = "eth0") throws -> [String: Any] {
+        let out = try runner.run("ADD", config: config, netns: container.path, containerID: id, ifName: ifName)
+        #expect(out.status == 0, "ADD failed: \(out.stdout) \(out.stderr)")
+        return try #require(jsonObject(out.stdout), "ADD printed \(out.stdout)")
+    }
+
+    @discardableResult
+    func run(
+        _ verb: String, _ container: TestNamespace?, config: String, id: String = "ctr1", ifName: String = "eth0",
+        netns: String? = nil
+    ) throws -> CommandOutput {
+        try runner.run(verb, config: config, netns: netns ?? container?.path ?? "", containerID: id, ifName: ifName)
+    }
+
+    // MARK: what the host side holds
+
+    /// Lease files (addresses) host-local holds for this network.
+    func leases() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + name)) ?? []
+        return files.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip") }.sorted()
+    }
+
+    /// Links in the host namespace other than `lo`.
+    func hostLinks() throws -> [String] {
+        try host.ipJSON(["link", "show"]).compactMap { $0["ifname"] as? String }.filter { $0 != "lo" }
+    }
+
+    /// Routes in the host namespace's main table (both families), as `ip -j route` objects.
+    func hostRoutes() throws -> [[String: Any]] {
+        try (host.ipJSON(["-4", "route", "show"]) + host.ipJSON(["-6", "route", "show"])).filter { $0["dev"] as? String != "lo" }
+    }
+
+    /// Masquerade rules of any CNI attachment in the host namespace: iptables lines mentioning
+    /// a CNI chain, and nftables rules in the masquerade table.
+    func masqueradeRules() throws -> [String] {
+        var rules: [String] = []
+        for tool in ["iptables-save", "ip6tables-save"] {
+            let out = try host.run([tool, "-t", "nat"])
+            rules += out.stdout.split(separator: "\n").map(String.init).filter { $0.contains("CNI-") }
+        }
+        let nft = try host.run(["nft", "list", "table", "inet", "cni_plugins_masquerade"])
+        if nft.succeeded {
+            rules += nft.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.contains("saddr") }
+        }
+        return rules
+    }
+
+    /// Nothing of any attachment is left: no link but `lo`, no route to a container, no lease,
+    /// no masquerade rule.
+    func expectClean(_ what: Comment? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(try hostLinks() == [], what, sourceLocation: sourceLocation)
+        let routes = try hostRoutes()
+        #expect(routes.isEmpty, "\(routes)", sourceLocation: sourceLocation)
+        #expect(leases() == [], what, sourceLocation: sourceLocation)
+        #expect(try masqueradeRules() == [], what, sourceLocation: sourceLocation)
+    }
+
+    /// Waits up to `timeout` for the host namespace to have no link but `lo` (the kernel removes
+    /// a deleted namespace's veths asynchronously).
+    func waitForNoLinks(timeout: Double = 5) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !hostLinks().isEmpty && Date() < deadline { usleep(20_000) }
+    }
+}
+
+/// Fields of a result object.
+extension Dictionary where Key == String, Value == Any {
+    var interfaces: [[String: Any]] { self["interfaces"] as? [[String: Any]] ?? [] }
+    var ips: [[String: Any]] { self["ips"] as? [[String: Any]] ?? [] }
+    var addresses: [String] { ips.compactMap { $0["address"] as? String } }
+    /// The host veth's name (interface 0 of a ptp result).
+    var hostVeth: String { interfaces.first?["name"] as? String ?? "" }
+    /// The address without its prefix length.
+    func address(_ i: Int) -> String { String(addresses[i].split(separator: "/")[0]) }
+    var resultText: String { PTPNetwork.json(self) }
+}
+
+/// Routes of `ns` as `dst via gw dev scope` lines (`ip -j route` fields), sorted.
+func routeLines(_ ns: TestNamespace, family: String) throws -> [String] {
+    try ns.ipJSON([family, "route", "show"]).map { r in
+        var line = r["dst"] as? String ?? "?"
+        if let gw = r["gateway"] as? String { line += " via \(gw)" }
+        if let dev = r["dev"] as? String { line += " dev \(dev)" }
+        if let scope = r["scope"] as? String, scope != "global" { line += " scope \(scope)" }
+        if let src = r["prefsrc"] as? String { line += " src \(src)" }
+        return line
+    }.sorted()
+}
