@@ -17,6 +17,11 @@ import Glibc
 /// belongs to one of them). The new thread never changes namespace itself (namespace work inside
 /// `background` goes through `NetworkNamespace.perform`, which uses threads of its own), and it
 /// ends before `run` returns. No Dispatch, no Swift concurrency: plugins stay synchronous.
+///
+/// Keep every child process on one side: the delegate invoker marks its pipes close-on-exec
+/// just after creating them, and a child spawned from the other thread in that instant would
+/// hold them open until it exits. Netlink sockets and namespace descriptors are opened
+/// close-on-exec atomically, so netlink work may run beside a spawn.
 public enum Concurrently {
     /// Runs both and returns both outcomes; a thread that cannot be started runs `background`
     /// after `foreground` on the calling thread instead.

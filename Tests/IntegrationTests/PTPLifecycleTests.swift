@@ -40,7 +40,14 @@ struct PTPLifecycleTests {
             try net.expectClean("DEL with the netns gone, no prevResult")
 
             // An empty CNI_NETNS (nerdctl, ctr): rules and lease go (the reference leaks the rules,
-            // plugins#810); the veth stays with its namespace, as the runtime asked.
+            // plugins#810), and with prevResult the veth too.
+            let added = try net.add(container, config: config)
+            let emptyWithResult = PTPNetwork.adding(prevResult: added.resultText, to: config)
+            #expect(try net.run("DEL", nil, config: emptyWithResult, netns: "").status == 0)
+            try net.expectClean("DEL with an empty CNI_NETNS and prevResult")
+            #expect(try container.ipJSON(["link", "show"]).count == 1)
+
+            // Without prevResult nothing names the veth: it goes with its namespace.
             try net.add(container, config: config)
             #expect(try net.run("DEL", nil, config: config, netns: "").status == 0)
             #expect(net.leases() == [])

@@ -37,10 +37,12 @@ public struct PTPPlugin: CNIPlugin {
     /// and routes with it), the masquerade rules, the IPAM lease; each step runs even when
     /// another failed, and the failures are reported together.
     ///
-    /// The three are independent, and the first two mostly wait for the kernel's RCU grace
-    /// periods (~15 ms to delete a veth, ~10 ms to delete an iptables-nft chain), so they run at
-    /// once, each on its own thread. The rules are found without addresses (prevResult's, if
-    /// any, only narrow the families read).
+    /// Deleting a veth mostly waits for the kernel's RCU grace periods (~15 ms), so the link goes
+    /// on a thread of its own while this one removes the rules and runs IPAM's DEL (deleting an
+    /// iptables-nft chain waits on RCU too). The two execs stay on one thread: a child spawned
+    /// from one thread could inherit the other's pipes in the instant before they are marked
+    /// close-on-exec. The rules are found without addresses (prevResult's, if any, only narrow
+    /// the families read).
     public func delete(_ context: PluginContext) throws {
         let config = try PTPConfig(context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
@@ -48,26 +50,29 @@ public struct PTPPlugin: CNIPlugin {
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
         let (links, others) = Concurrently.run(
             { Self.deleteLinks(context, previous: previous) },
-            {
-                Concurrently.run(
-                    { if config.ipMasq { try masq.teardown(addresses) } },
-                    { if !config.ipamType.isEmpty { try context.ipam.execDel() } })
+            { () -> CleanupErrors in
+                var errors = CleanupErrors()
+                if config.ipMasq {
+                    errors.run("tear down masquerade") { try masq.teardown(addresses) }
+                }
+                if !config.ipamType.isEmpty {
+                    errors.run("release IPAM") { try context.ipam.execDel() }
+                }
+                return errors
             })
         var errors = CleanupErrors()
-        switch links {
-        case .success(let found): for failure in found.failures { errors.run(failure.step) { throw failure.error } }
-        case .failure(let error): errors.run("delete \(context.ifName)") { throw error }
-        }
-        if case .success(let (rules, lease)) = others {
-            errors.run("tear down masquerade") { try rules.get() }
-            errors.run("release IPAM") { try lease.get() }
+        for outcome in [links, others] {
+            switch outcome {
+            case .success(let found): for failure in found.failures { errors.run(failure.step) { throw failure.error } }
+            case .failure(let error): errors.run("delete") { throw error }
+            }
         }
         try errors.throwIfAny()
     }
 
-    /// The container veth (and with it the host end); without a netns, the host end `previous`
-    /// names: it may outlive a deleted namespace for a while, or for good if something still
-    /// holds the namespace.
+    /// The container veth (and with it the host end). Without a netns (none given, or gone), the
+    /// host end `previous` names: it outlives a deleted namespace for a while, and for good if
+    /// something still holds the namespace.
     static func deleteLinks(_ context: PluginContext, previous: CNIResult?) -> CleanupErrors {
         var errors = CleanupErrors()
         let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
@@ -104,9 +109,12 @@ public struct PTPPlugin: CNIPlugin {
         try context.ipam.execStatus()
     }
 
-    /// The addresses `result` lists for this request's container interface (or for no interface).
+    /// The addresses `result` lists for this request's container interface (or for no
+    /// interface). The interface is matched by name and sandbox, or by name alone when the
+    /// request's netns differs from the ADD's (a DEL with an empty `CNI_NETNS`).
     static func containerAddresses(of result: CNIResult, _ context: PluginContext) -> [IPNetwork] {
         let index = result.interface(named: context.ifName, sandbox: context.netns)?.index
+            ?? result.interfaces.firstIndex { $0.name == context.ifName && $0.sandbox != nil }
         return result.ips.filter { $0.interface == nil || $0.interface == index }.map(\.address)
     }
 
