@@ -27,7 +27,8 @@ struct PTPLifecycleTests {
             let result = try net.add(gone, config: config)
             gone.delete()
             let withResult = PTPNetwork.adding(prevResult: result.resultText, to: config)
-            #expect(try net.run("DEL", nil, config: withResult, netns: gone.path).status == 0)
+            let del = try net.run("DEL", nil, config: withResult, netns: gone.path)
+            #expect(del.status == 0, "\(del.stdout)")
             try net.expectClean("DEL with the netns gone and prevResult")
 
             // No prevResult either: the kernel takes the veth with the namespace; the rules and

@@ -40,32 +40,24 @@ public struct PTPPlugin: CNIPlugin {
     /// Deleting a veth mostly waits for the kernel's RCU grace periods (~15 ms), so the link goes
     /// on a thread of its own while this one removes the rules and runs IPAM's DEL (deleting an
     /// iptables-nft chain waits on RCU too). The two execs stay on one thread: a child spawned
-    /// from one thread could inherit the other's pipes in the instant before they are marked
-    /// close-on-exec. The rules are found without addresses (prevResult's, if any, only narrow
-    /// the families read).
+    /// from a second thread could inherit the first one's pipes in the instant before they are
+    /// marked close-on-exec. The rules are found without addresses (prevResult's, if any, only
+    /// narrow the families read).
     public func delete(_ context: PluginContext) throws {
         let config = try PTPConfig(context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
         let previous = context.config.prevResult
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
-        let (links, others) = Concurrently.run(
-            { Self.deleteLinks(context, previous: previous) },
-            { () -> CleanupErrors in
-                var errors = CleanupErrors()
-                if config.ipMasq {
-                    errors.run("tear down masquerade") { try masq.teardown(addresses) }
-                }
-                if !config.ipamType.isEmpty {
-                    errors.run("release IPAM") { try context.ipam.execDel() }
-                }
-                return errors
-            })
+        let links = ConcurrentStep { Self.deleteLinks(context, previous: previous) }
         var errors = CleanupErrors()
-        for outcome in [links, others] {
-            switch outcome {
-            case .success(let found): for failure in found.failures { errors.run(failure.step) { throw failure.error } }
-            case .failure(let error): errors.run("delete") { throw error }
-            }
+        if config.ipMasq {
+            errors.run("tear down masquerade") { try masq.teardown(addresses) }
+        }
+        if !config.ipamType.isEmpty {
+            errors.run("release IPAM") { try context.ipam.execDel() }
+        }
+        if let linkErrors = errors.run("delete \(context.ifName)", { try links.join() }) {
+            errors.append(contentsOf: linkErrors)
         }
         try errors.throwIfAny()
     }
@@ -119,19 +111,25 @@ public struct PTPPlugin: CNIPlugin {
     }
 
     /// Deletes the host veth `result` lists, but only while it still routes to one of the
-    /// result's container addresses: a random name may have been drawn again since.
+    /// result's container addresses: a random name may have been drawn again since. The kernel
+    /// may be destroying it at the same moment (a deleted namespace takes its veths with it,
+    /// asynchronously): a link that vanishes on the way counts as deleted.
     static func deleteHostVeth(of result: CNIResult, _ context: PluginContext) throws {
         guard let name = result.interfaces.first(where: { $0.sandbox == nil })?.name else { return }
         let host = try NetworkStack(namespace: NetworkNamespace.current())
-        guard let link = try host.netlink.link(named: name), link.kind == .veth else { return }
         let ours = Set(containerAddresses(of: result, context).map { IPNetwork(host: $0.address) })
-        var routed = false
-        for family in Set(ours.map(\.family)) where !routed {
-            routed = try host.netlink.routes(family: family, outputInterface: link.index).contains {
-                ours.contains($0.destination)
+        do {
+            guard let link = try host.netlink.link(named: name), link.kind == .veth else { return }
+            var routed = false
+            for family in Set(ours.map(\.family)) where !routed {
+                routed = try host.netlink.routes(family: family, outputInterface: link.index).contains {
+                    ours.contains($0.destination)
+                }
             }
+            guard routed else { return }
+            try host.netlink.deleteLink(link)
+        } catch let error as NetlinkError where error.isNotFound {
+            return
         }
-        guard routed else { return }
-        _ = try VethPair.delete(named: name, in: host)
     }
 }
