@@ -24,12 +24,16 @@ public struct IPTablesMasquerade: MasqueradeBackend {
 
     public func isPresent() -> Bool { tools.isPresent }
 
+    /// A first setup (the attachment's chain absent) needs no iptables-save: without the chain
+    /// there can be no jump to it either (iptables refuses a jump to a missing chain), so the
+    /// script is known. That saves one exec per ADD on iptables-nft hosts.
     public func setup(_ attachment: MasqueradeAttachment) throws(FirewallError) {
+        let chain = FirewallNames.iptablesChain(network: attachment.network, containerID: attachment.containerID)
         for family in IPFamily.allCases {
             let addresses = attachment.addresses.filter { $0.family == family }
             guard !addresses.isEmpty else { continue }
             let what = "set up iptables masquerade for \(attachment.label)"
-            let dump = try tools.saveNAT(family)
+            let dump = tools.natMayHaveChain(chain, family) ? try tools.saveNAT(family) : IPTablesDump(parsing: "")
             try tools.restoreNAT(family, Self.setupLines(dump, attachment, addresses), what: what)
         }
     }

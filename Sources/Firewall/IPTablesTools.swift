@@ -96,6 +96,25 @@ public struct IPTablesTools: Sendable {
     }
 }
 
+extension IPTablesTools {
+    /// Whether `chain` may exist in the nat table of `family`, decided without running anything:
+    /// iptables-nft keeps each chain as an nftables chain of table `ip nat` / `ip6 nat`; with a
+    /// legacy nat table loaded there is no telling. Unsure means true.
+    func natMayHaveChain(_ chain: String, _ family: IPFamily) -> Bool {
+        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
+        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
+            legacy.split(separator: "\n").contains("nat")
+        {
+            return true
+        }
+        do {
+            return try NFTConnection().chainExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat").chain(chain))
+        } catch {
+            return true
+        }
+    }
+}
+
 /// The contents of a small file (procfs), or nil when it cannot be read.
 func readSmallFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
