@@ -38,12 +38,15 @@ public struct IPTablesMasquerade: MasqueradeBackend {
         }
     }
 
+    /// Without the attachment's chain there is nothing to remove (every rule of the layout is in
+    /// it or jumps to it), and nothing is run: runtimes repeat DEL (containerd up to three times
+    /// per pod), and only the first finds rules.
     public func teardown(_ attachment: MasqueradeAttachment) throws(FirewallError) {
         let chain = FirewallNames.iptablesChain(network: attachment.network, containerID: attachment.containerID)
         let families = attachment.addresses.isEmpty ? IPFamily.allCases : IPFamily.allCases.filter { family in
             attachment.addresses.contains { $0.family == family }
         }
-        for family in families {
+        for family in families where tools.natMayHaveChain(chain, family) {
             try removeChains(
                 family, what: "tear down iptables masquerade for \(attachment.label)", { _ in [chain] })
         }
