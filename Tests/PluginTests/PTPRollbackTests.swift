@@ -6,17 +6,23 @@ import Testing
 
 @testable import PTP
 
-/// An IPAM plugin answered in-process: results per verb, and a record of the verbs run.
+/// An IPAM plugin answered in-process: results per verb, and a record of the verbs run. Its
+/// `directory` holds an empty `fake-ipam` for the plugin locator to find; it goes with the fake.
 final class PTPFakeIPAM: PluginInvoker, @unchecked Sendable {
     private let lock = NSLock()
     private var _verbs: [String] = []
     var addResult: String
     var failing: [String: CNIError]
+    let directory = NSTemporaryDirectory() + "swcni-ptp-fake-" + UUID().uuidString
 
     init(addResult: String, failing: [String: CNIError] = [:]) {
         self.addResult = addResult
         self.failing = failing
+        try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: directory + "/fake-ipam", contents: Data())
     }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     var verbs: [String] { lock.withLock { _verbs } }
 
@@ -59,20 +65,12 @@ struct PTPRollbackTests {
     static let ipamResult =
         #"{"cniVersion":"1.0.0","ips":[{"address":"10.66.0.2/24","gateway":"10.66.0.1"}],"dns":{"nameservers":["10.66.0.53"]}}"#
 
-    /// A directory holding an (empty) `fake-ipam`, so the plugin locator finds it.
-    static let pluginDir: String = {
-        let dir = NSTemporaryDirectory() + "swcni-ptp-fake-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/fake-ipam", contents: Data())
-        return dir
-    }()
-
     func context(
         _ command: CNICommand, netns: String, ipam: PTPFakeIPAM, extra: String = "", ipamType: String = "fake-ipam"
     ) throws -> PluginContext {
         let text = #"{"cniVersion":"1.1.0","name":"fakenet","type":"ptp","ipMasq":true,"ipam":{"type":"\#(ipamType)"}\#(extra)}"#
         return PluginContext(
-            command: command, containerID: "ctr1", netns: netns, ifName: "eth0", args: CNIArgs(""), path: [Self.pluginDir],
+            command: command, containerID: "ctr1", netns: netns, ifName: "eth0", args: CNIArgs(""), path: [ipam.directory],
             stdin: Array(text.utf8), config: try NetworkConfig(bytes: Array(text.utf8)), invoker: ipam)
     }
 
