@@ -1,1 +1,4 @@
-print("not yet")
+import CNI
+import PortMap
+
+PluginMain.run(PortMapPlugin(), about: "CNI portmap plugin (swift-cni)")

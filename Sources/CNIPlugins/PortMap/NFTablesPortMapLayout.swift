@@ -1,0 +1,269 @@
+import Firewall
+import NFTables
+import NetAddress
+
+/// The reference HEAD's nftables layout, one table per family, object for object:
+///
+///     table ip cni_hostport {
+///         comment "CNI portmap plugin"
+///         chain hostports {
+///             tcp dport 8080 dnat to 10.88.0.2:80 comment "<tag>, net: mynet, if: eth0, id: ctr1"
+///         }
+///         chain hostip_hostports { }
+///         chain hostports_all { jump hostip_hostports; jump hostports }
+///         chain prerouting { type nat hook prerouting priority dstnat; fib daddr type local jump hostports_all }
+///         chain output { type nat hook output priority -100; fib daddr type local jump hostports_all }
+///         chain masquerading {
+///             type nat hook postrouting priority srcnat;
+///             ip saddr 10.88.0.0/16 ip daddr 10.88.0.2 ct status dnat masquerade comment "<tag>, ..."
+///             ip saddr 127.0.0.1 ip daddr 10.88.0.2 masquerade comment "<tag>, ..."
+///         }
+///         chain attachment-<tag> { comment "hostports=1 masquerading=2 address=10.88.0.2; net: ..." }
+///     }
+///
+/// Our additions, invisible to the reference (which only ever touches its named chains and deletes
+/// rules whose comment is exactly a container ID):
+/// - Each rule's comment is the attachment's tag (network, interface and container), not the bare
+///   container ID, so DEL removes exactly one attachment's rules.
+/// - An empty "anchor" chain per attachment, created in the ADD's batch just before the
+///   attachment's rules. Handles are allocated in sequence within a table while the batch is
+///   applied, so its rules have the handles that follow the anchor's; its comment records how many
+///   rules went to which chain. DEL looks up one chain by name and deletes those handles: its cost
+///   does not grow with the number of containers on the node (listing `hostports` does).
+/// - Hairpin masquerading covers the container's whole subnet (a neighbour reaching the container
+///   through a host port needs it as much as the container itself; iptables' `-s <subnet>` does the
+///   same), limited to DNATed connections (`ct status dnat`) so that direct traffic between
+///   containers of a bridge with br_netfilter is never masqueraded.
+enum NFTPortMapLayout {
+    static func table(_ family: IPFamily) -> NFTTableRef {
+        NFTTableRef(family == .v4 ? .ip : .ip6, FirewallNames.portmapTable)
+    }
+
+    static func chain(_ family: IPFamily, _ name: String) -> NFTChainRef { table(family).chain(name) }
+
+    static func hostports(_ family: IPFamily) -> NFTChainRef { chain(family, FirewallNames.portmapHostPorts) }
+    static func masquerading(_ family: IPFamily) -> NFTChainRef { chain(family, FirewallNames.portmapMasquerading) }
+
+    /// The chains an attachment's rules can be in (ours: the first and last; the reference's
+    /// before v1.9.0 also the second).
+    static func ruleChains(_ family: IPFamily) -> [NFTChainRef] {
+        [hostports(family), chain(family, FirewallNames.portmapHostIPHostPorts), masquerading(family)]
+    }
+
+    // MARK: shared objects
+
+    /// The table, its chains, and freshly written entry rules, as the reference's every ADD writes
+    /// them (the base chains' single rules are flushed and rewritten, in the same transaction).
+    static func skeleton(_ family: IPFamily, snat: Bool) -> [NFTBatch.Operation] {
+        let t = table(family)
+        var ops: [NFTBatch.Operation] = [
+            .addTable(NFTTable(t, comment: FirewallNames.portmapTableComment)),
+            .addChain(NFTChain(hostports(family))),
+            .addChain(NFTChain(chain(family, FirewallNames.portmapHostIPHostPorts))),
+            .addChain(NFTChain(chain(family, FirewallNames.portmapHostPortsAll))),
+            .flushChain(chain(family, FirewallNames.portmapHostPortsAll)),
+        ]
+        ops += hostPortsAllRules(family).map { .addRule($0) }
+        for (name, hook) in [(FirewallNames.portmapPrerouting, NFTHook.prerouting), (FirewallNames.portmapOutput, .output)] {
+            let base = chain(family, name)
+            ops.append(.addChain(NFTChain(base, base: NFTBaseChain(type: .nat, hook: hook, priority: NFTPriority.dstnat))))
+            ops.append(.flushChain(base))
+            ops.append(.addRule(entryRule(base)))
+        }
+        if snat {
+            ops.append(
+                .addChain(
+                    NFTChain(
+                        masquerading(family),
+                        base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTPriority.srcnat))))
+        }
+        return ops
+    }
+
+    /// `jump hostip_hostports`, `jump hostports`.
+    static func hostPortsAllRules(_ family: IPFamily) -> [NFTRule] {
+        let all = chain(family, FirewallNames.portmapHostPortsAll)
+        return [
+            NFTRule(chain: all) { $0.verdict(.jump(FirewallNames.portmapHostIPHostPorts)) },
+            NFTRule(chain: all) { $0.verdict(.jump(FirewallNames.portmapHostPorts)) },
+        ]
+    }
+
+    /// `fib daddr type local jump hostports_all`: only traffic to this host's own addresses.
+    static func entryRule(_ base: NFTChainRef) -> NFTRule {
+        NFTRule(chain: base) {
+            $0.matchDestinationIsLocal()
+            $0.verdict(.jump(FirewallNames.portmapHostPortsAll))
+        }
+    }
+
+    // MARK: one attachment
+
+    /// An attachment's rules of one family, in the order they are added after its anchor.
+    struct AttachmentRules: Sendable {
+        var hostports: [NFTRule] = []
+        var masquerading: [NFTRule] = []
+        var all: [NFTRule] { hostports + masquerading }
+        var isEmpty: Bool { hostports.isEmpty && masquerading.isEmpty }
+    }
+
+    /// The DNAT and masquerade rules of `attachment` for its `family` address (none when it has no
+    /// address of that family or no mapping applies to it).
+    static func rules(for a: PortMapAttachment, family: IPFamily) throws(PortMapError) -> AttachmentRules {
+        guard let address = a.address(family) else { return AttachmentRules() }
+        let mappings = a.mappings(for: family)
+        guard !mappings.isEmpty else { return AttachmentRules() }
+        let key = family == .v4 ? "conditionsV4" : "conditionsV6"
+        let conditions = try NFTConditions(a.options.conditions(family), family: family, key: key)
+        let comment = FirewallNames.portmapComment(network: a.network, ifName: a.ifName, containerID: a.containerID)
+        var out = AttachmentRules()
+        let hostports = hostports(family)
+        for mapping in mappings {
+            // A range that keeps its ports is one interval match; a shifted one is a rule per port
+            // (nftables cannot add an offset to a port).
+            let pieces: [(ClosedRange<UInt16>, UInt16?)] =
+                mapping.count == 1
+                ? [(mapping.hostPorts, mapping.containerPorts.lowerBound)]
+                : mapping.keepsPorts ? [(mapping.hostPorts, nil)] : mapping.pairs.map { ($0.host...$0.host, $0.container) }
+            for (ports, containerPort) in pieces {
+                out.hostports.append(
+                    NFTRule(chain: hostports, comment: comment) {
+                        conditions.apply(to: &$0)
+                        if let destination = mapping.destination { $0.match(.destination, address: destination) }
+                        $0.matchProtocol(NFTIPProtocol(name: mapping.proto.rawValue)!)
+                        $0.matchPorts(.destination, ports)
+                        $0.dnat(to: address.address, port: containerPort)
+                    })
+            }
+        }
+        guard a.options.snat else { return out }
+        let masquerading = masquerading(family)
+        if a.options.masqAll {
+            out.masquerading.append(
+                NFTRule(chain: masquerading, comment: comment) {
+                    $0.match(.destination, address: address.address)
+                    $0.matchConntrackStatus(.destinationNAT)
+                    $0.masquerade()
+                })
+        } else {
+            out.masquerading.append(
+                NFTRule(chain: masquerading, comment: comment) {
+                    $0.match(.source, address.network)
+                    $0.match(.destination, address: address.address)
+                    $0.matchConntrackStatus(.destinationNAT)
+                    $0.masquerade()
+                })
+            if family == .v4 {
+                out.masquerading.append(
+                    NFTRule(chain: masquerading, comment: comment) {
+                        $0.match(.source, address: IPAddress(v4: 0x7f00_0001))
+                        $0.match(.destination, address: address.address)
+                        $0.masquerade()
+                    })
+            }
+        }
+        return out
+    }
+
+    static func anchor(for a: PortMapAttachment, family: IPFamily) -> NFTChainRef {
+        chain(family, FirewallNames.portmapAnchorChain(network: a.network, ifName: a.ifName, containerID: a.containerID))
+    }
+
+    static func tag(_ a: PortMapAttachment) -> String {
+        FirewallNames.portmapTag(network: a.network, ifName: a.ifName, containerID: a.containerID)
+    }
+}
+
+/// What an anchor chain's comment records: how many of the attachment's rules follow it in which
+/// chain (in that order), the container address they DNAT to, and whether a UDP port is among them
+/// (DEL flushes that address's UDP conntrack entries without being told the mappings again).
+///
+///     hostports=2 masquerading=2 address=10.88.0.2 udp=1; net: mynet, if: eth0, id: ctr1
+struct AnchorRecord: Sendable, Hashable {
+    var counts: [(chain: String, count: Int)]
+    var address: IPAddress?
+    var udp: Bool
+
+    init(counts: [(chain: String, count: Int)], address: IPAddress?, udp: Bool) {
+        self.counts = counts
+        self.address = address
+        self.udp = udp
+    }
+
+    init(_ rules: NFTPortMapLayout.AttachmentRules, address: IPAddress, udp: Bool) {
+        self.init(
+            counts: [(FirewallNames.portmapHostPorts, rules.hostports.count), (FirewallNames.portmapMasquerading, rules.masquerading.count)],
+            address: address, udp: udp)
+    }
+
+    /// Reads a comment written by `comment(for:)`; nil when it is not one.
+    init?(comment: String) {
+        let record = comment.split(separator: ";", maxSplits: 1).first ?? ""
+        var counts: [(String, Int)] = []
+        var address: IPAddress?
+        var udp = false
+        for field in record.split(separator: " ") {
+            let parts = field.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2 else { return nil }
+            let (key, value) = (String(parts[0]), String(parts[1]))
+            switch key {
+            case "address": address = IPAddress(value)
+            case "udp": udp = value == "1"
+            default:
+                guard let n = Int(value), n >= 0 else { return nil }
+                counts.append((key, n))
+            }
+        }
+        guard !counts.isEmpty else { return nil }
+        self.init(counts: counts, address: address, udp: udp)
+    }
+
+    /// The comment: the record, then who it belongs to; cut to 128 bytes (nft's limit).
+    func comment(for a: PortMapAttachment) -> String {
+        var text = counts.map { "\($0.chain)=\($0.count)" }.joined(separator: " ")
+        if let address { text += " address=\(address)" }
+        if udp { text += " udp=1" }
+        text += "; net: \(a.network), if: \(a.ifName), id: \(a.containerID)"
+        return truncated(text, bytes: NFTRule.maxCommentLength)
+    }
+
+    /// The (chain, handle) of each recorded rule, given the anchor's handle.
+    func handles(after anchor: UInt64) -> [(chain: String, handle: UInt64)] {
+        var out: [(String, UInt64)] = []
+        var next = anchor
+        for (chain, count) in counts {
+            for _ in 0..<count {
+                next += 1
+                out.append((chain, next))
+            }
+        }
+        return out
+    }
+
+    static func == (a: AnchorRecord, b: AnchorRecord) -> Bool {
+        a.address == b.address && a.udp == b.udp && a.counts.map(\.chain) == b.counts.map(\.chain)
+            && a.counts.map(\.count) == b.counts.map(\.count)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(address)
+        hasher.combine(udp)
+        for (chain, count) in counts {
+            hasher.combine(chain)
+            hasher.combine(count)
+        }
+    }
+}
+
+/// The longest prefix of whole characters within `bytes` UTF-8 bytes.
+func truncated(_ text: String, bytes: Int) -> String {
+    guard text.utf8.count > bytes else { return text }
+    var out = ""
+    var used = 0
+    for c in text {
+        used += c.utf8.count
+        if used > bytes { break }
+        out.append(c)
+    }
+    return out
+}

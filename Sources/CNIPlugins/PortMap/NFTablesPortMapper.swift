@@ -1,0 +1,263 @@
+import CNI
+import Firewall
+import NFTables
+import NetAddress
+
+/// portmap over nftables (libnftnl, in-process), in the reference HEAD's `cni_hostport` layout (see
+/// `NFTPortMapLayout`). ADD, DEL and GC are each one transaction covering both families.
+///
+/// Cost per operation, N containers on the node: ADD and DEL look up the attachment's anchor chain
+/// (one request per family) and its recorded rules (one request each), then commit; nothing lists a
+/// shared chain, so they do not grow with N. Listing happens only on fallbacks (an anchor whose
+/// rules were changed by hand; the reference's untagged rules), in CHECK and in GC.
+public struct NFTablesPortMapper: PortMapper {
+    public var kind: PortMapBackendKind { .nftables }
+
+    public init() {}
+
+    public func isPresent() -> Bool {
+        do {
+            _ = try NFTConnection().tableExists(NFTPortMapLayout.table(.v4))
+            return true
+        } catch {
+            return !error.isUnsupported
+        }
+    }
+
+    public func checkUsable() throws(PortMapError) {
+        do {
+            _ = try NFTConnection().tableExists(NFTPortMapLayout.table(.v4))
+        } catch {
+            throw PortMapError(.unavailable, "nftables backend unavailable: \(error)")
+        }
+    }
+
+    // MARK: ADD
+
+    public func forward(_ a: PortMapAttachment) throws(PortMapError) {
+        let what = "unable to set up nftables rules for port mappings of \(a.label)"
+        var plan: [(IPFamily, NFTPortMapLayout.AttachmentRules)] = []
+        for family in IPFamily.allCases {
+            let rules = try NFTPortMapLayout.rules(for: a, family: family)
+            if !rules.isEmpty { plan.append((family, rules)) }
+        }
+        // A stale rule that someone else deleted between our lookup and our commit fails the batch
+        // with ENOENT; looking again settles it.
+        for attempt in 0..<3 {
+            do {
+                let connection = try NFTConnection()
+                var batch = NFTBatch()
+                for (family, rules) in plan {
+                    for op in NFTPortMapLayout.skeleton(family, snat: a.options.snat) { batch.append(op) }
+                    // Rules of an earlier ADD of the same attachment go, in the same transaction.
+                    for op in try removal(of: a, family: family, connection, includeUntagged: false).operations {
+                        batch.append(op)
+                    }
+                    // The anchor right before the rules: their handles follow its handle.
+                    let address = a.address(family)!
+                    let udp = a.mappings(for: family).contains { $0.proto == .udp }
+                    let record = AnchorRecord(rules, address: address.address, udp: udp)
+                    batch.add(NFTChain(NFTPortMapLayout.anchor(for: a, family: family), comment: record.comment(for: a)))
+                    for rule in rules.all { batch.add(rule) }
+                }
+                try connection.commit(batch)
+                return
+            } catch where error.isNotFound && attempt < 2 {
+                continue
+            } catch {
+                throw PortMapError(what, error)
+            }
+        }
+    }
+
+    // MARK: DEL
+
+    public func unforward(_ a: PortMapAttachment) throws(PortMapError) -> StaleFlows {
+        let what = "error deleting nftables rules of \(a.label)"
+        for attempt in 0..<3 {
+            do {
+                let connection = try NFTConnection()
+                var batch = NFTBatch()
+                var stale = StaleFlows()
+                for family in IPFamily.allCases {
+                    // The reference's own rules (comment = container ID) are looked for only when
+                    // we have no anchor and the runtime passed mappings: that is when the reference
+                    // itself would have acted, and it keeps a DEL of a pod without ports from
+                    // listing every rule of the node.
+                    let found = try removal(of: a, family: family, connection, includeUntagged: !a.mappings.isEmpty)
+                    for op in found.operations { batch.append(op) }
+                    stale.formUnion(found.stale)
+                    if found.untaggedFound, let address = a.address(family),
+                        a.mappings(for: family).contains(where: { $0.proto == .udp })
+                    {
+                        stale.udpDestinations.insert(address.address)
+                    }
+                }
+                try connection.commit(batch)
+                return stale
+            } catch where error.isNotFound && attempt < 2 {
+                continue
+            } catch {
+                throw PortMapError(what, error)
+            }
+        }
+        return StaleFlows()
+    }
+
+    /// The operations deleting an attachment's rules of one family, and what they leave stale.
+    struct Removal {
+        var operations: [NFTBatch.Operation] = []
+        var stale = StaleFlows()
+        /// Rules without our tag (the reference's, comment = container ID) were among them.
+        var untaggedFound = false
+    }
+
+    /// Finds the attachment's rules of `family`: through its anchor (verifying each recorded rule
+    /// carries the attachment's tag), or, when the anchor's record does not hold, by listing the
+    /// rule chains for the tag. With `includeUntagged` and no anchor, the reference's rules of the
+    /// same container (comment = container ID) are listed and removed too.
+    func removal(
+        of a: PortMapAttachment, family: IPFamily, _ connection: NFTConnection, includeUntagged: Bool
+    ) throws(NFTError) -> Removal {
+        var out = Removal()
+        let tag = NFTPortMapLayout.tag(a)
+        let anchorRef = NFTPortMapLayout.anchor(for: a, family: family)
+        guard let anchor = try connection.chain(anchorRef) else {
+            guard includeUntagged else { return out }
+            for chain in NFTPortMapLayout.ruleChains(family) {
+                let doomed = try connection.rules(in: chain) { $0 == a.containerID || $0?.hasPrefix(tag) == true }
+                for rule in doomed {
+                    out.operations.append(.deleteRule(rule.chain, handle: rule.handle))
+                    if rule.comment == a.containerID { out.untaggedFound = true }
+                }
+            }
+            return out
+        }
+        let record = anchor.comment.flatMap(AnchorRecord.init(comment:))
+        if let record, record.udp, let address = record.address { out.stale.udpDestinations.insert(address) }
+        var handles: [(NFTChainRef, UInt64)] = []
+        var verified = record != nil
+        for (chain, handle) in record?.handles(after: anchor.handle) ?? [] {
+            let ref = NFTPortMapLayout.chain(family, chain)
+            guard let rule = try connection.rule(in: ref, handle: handle), rule.comment?.hasPrefix(tag) == true else {
+                verified = false
+                break
+            }
+            handles.append((ref, handle))
+        }
+        if !verified {
+            // Someone changed the rules since ADD: find ours by their tag.
+            handles = []
+            for chain in NFTPortMapLayout.ruleChains(family) {
+                for rule in try connection.rules(in: chain, whereComment: { $0?.hasPrefix(tag) == true }) {
+                    handles.append((chain, rule.handle))
+                }
+            }
+        }
+        out.operations = handles.map { .deleteRule($0.0, handle: $0.1) } + [.deleteChain(anchorRef)]
+        return out
+    }
+
+    // MARK: CHECK
+
+    public func check(_ a: PortMapAttachment) throws(PortMapError) {
+        let what = "nftables rules of \(a.label)"
+        do {
+            let connection = try NFTConnection()
+            for family in IPFamily.allCases {
+                let expected = try NFTPortMapLayout.rules(for: a, family: family)
+                guard !expected.isEmpty else { continue }
+                let table = NFTPortMapLayout.table(family)
+                // The entry path: prerouting and output lead to hostports_all, which leads to hostports.
+                for base in [FirewallNames.portmapPrerouting, FirewallNames.portmapOutput] {
+                    let ref = table.chain(base)
+                    let want = NFTPortMapLayout.entryRule(ref).expressions
+                    guard try connection.rules(in: ref).contains(where: { $0.expressions == want }) else {
+                        throw PortMapError(.checkFailed, "\(what): chain \(ref) does not lead to \(FirewallNames.portmapHostPortsAll)")
+                    }
+                }
+                let allRef = table.chain(FirewallNames.portmapHostPortsAll)
+                let wantAll = NFTPortMapLayout.hostPortsAllRules(family).map(\.expressions)
+                guard try connection.rules(in: allRef).map(\.expressions) == wantAll else {
+                    throw PortMapError(.checkFailed, "\(what): chain \(allRef) does not lead to \(FirewallNames.portmapHostPorts)")
+                }
+                // The attachment's rules, exactly as ADD would write them now.
+                let tag = NFTPortMapLayout.tag(a)
+                var present: [NFTListedRule] = []
+                for chain in NFTPortMapLayout.ruleChains(family) {
+                    present += try connection.rules(in: chain, whereComment: { $0?.hasPrefix(tag) == true })
+                }
+                for rule in expected.all where !present.contains(where: { $0.chain == rule.chain && $0.expressions == rule.expressions }) {
+                    throw PortMapError(.checkFailed, "\(what): a rule is missing from \(rule.chain) (\(describe(rule)))")
+                }
+                if present.count != expected.all.count {
+                    throw PortMapError(
+                        .checkFailed, "\(what): \(present.count) rules in \(table), \(expected.all.count) expected")
+                }
+                guard try connection.chain(NFTPortMapLayout.anchor(for: a, family: family)) != nil else {
+                    throw PortMapError(.checkFailed, "\(what): anchor chain missing from \(table)")
+                }
+            }
+        } catch let error as PortMapError {
+            throw error
+        } catch let error as NFTError {
+            throw PortMapError("check \(what)", error)
+        } catch {
+            throw PortMapError(.firewall, "check \(what): \(error)")
+        }
+    }
+
+    private func describe(_ rule: NFTRule) -> String {
+        rule.expressions.compactMap { expression -> String? in
+            switch expression {
+            case .immediate(_, let data) where data.count == 2: return "port \(Int(data[0]) << 8 | Int(data[1]))"
+            case .immediate(_, let data): return IPAddress(bytes: data).map { "to \($0)" }
+            case .masquerade: return "masquerade"
+            default: return nil
+            }
+        }.joined(separator: " ")
+    }
+
+    // MARK: GC
+
+    public func gc(network: String, keeping valid: [ValidAttachment]) throws(PortMapError) -> StaleFlows {
+        let networkPrefix = FirewallNames.masqueradeNetworkHash(network: network) + "-"
+        let keep = Set(valid.map { FirewallNames.portmapTag(network: network, ifName: $0.ifName, containerID: $0.containerID) })
+        func isStale(_ tag: Substring) -> Bool { tag.hasPrefix(networkPrefix) && !keep.contains(String(tag)) }
+        let tagLength = networkPrefix.utf8.count + 16
+        for attempt in 0..<3 {
+            do {
+                let connection = try NFTConnection()
+                var batch = NFTBatch()
+                var stale = StaleFlows()
+                for family in IPFamily.allCases {
+                    for chain in NFTPortMapLayout.ruleChains(family) {
+                        let doomed = try connection.rules(in: chain) { comment in
+                            guard let comment, comment.utf8.count >= tagLength else { return false }
+                            return isStale(comment.prefix(tagLength))
+                        }
+                        for rule in doomed { batch.append(.deleteRule(chain, handle: rule.handle)) }
+                    }
+                    for chain in try connection.chains(in: NFTPortMapLayout.table(family)) {
+                        guard chain.ref.name.hasPrefix(FirewallNames.portmapAnchorPrefix) else { continue }
+                        let tag = chain.ref.name.dropFirst(FirewallNames.portmapAnchorPrefix.count)
+                        guard isStale(tag) else { continue }
+                        batch.append(.deleteChain(chain.ref))
+                        if let record = chain.comment.flatMap(AnchorRecord.init(comment:)), record.udp,
+                            let address = record.address
+                        {
+                            stale.udpDestinations.insert(address)
+                        }
+                    }
+                }
+                try connection.commit(batch)
+                return stale
+            } catch where error.isNotFound && attempt < 2 {
+                continue
+            } catch {
+                throw PortMapError("garbage-collect nftables port mappings of network \(network)", error)
+            }
+        }
+        return StaleFlows()
+    }
+}

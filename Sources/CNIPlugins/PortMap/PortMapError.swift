@@ -1,0 +1,65 @@
+import CNI
+import Firewall
+import NFTables
+
+/// What went wrong in portmap, with a message naming the object (mapping, chain, container) and the
+/// underlying cause. Mapped to CNI codes in one place (`cniError`).
+public struct PortMapError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Hashable {
+        /// A config or runtimeConfig value that cannot work (bad port, unknown protocol or backend).
+        case invalidConfig
+        /// A value of the wrong JSON type.
+        case decoding
+        /// ADD or CHECK without prevResult (portmap only runs chained).
+        case notChained
+        /// The firewall refused or failed (nftables, iptables-restore, a helper program).
+        case firewall
+        /// The xtables lock or a concurrent change got in the way; a retry may succeed.
+        case busy
+        /// CHECK found rules missing or different.
+        case checkFailed
+        /// STATUS: the selected backend cannot be used here.
+        case unavailable
+        /// Anything else the kernel refused (route lookup, sysctl).
+        case system
+    }
+
+    public var kind: Kind
+    public var message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    static func config(_ message: String) -> PortMapError { PortMapError(.invalidConfig, message) }
+
+    /// A firewall error with what portmap was doing.
+    init(_ context: String, _ error: FirewallError) {
+        self.init(error.code == .busy ? .busy : error.code == .checkFailed ? .checkFailed : .firewall,
+                  "\(context): \(error)")
+        if error.code == .invalidConfig { kind = .invalidConfig }
+    }
+
+    /// An nftables error with what portmap was doing.
+    init(_ context: String, _ error: NFTError) {
+        self.init(.firewall, "\(context): \(error)")
+    }
+
+    public var description: String { message }
+}
+
+extension PortMapError: CNIErrorConvertible {
+    /// Config mistakes are 7 and type errors 6, as the spec defines them; a transient lock or
+    /// concurrent change is 11 (retry); STATUS's "cannot service ADD" is 50. The rest stays 999,
+    /// the code the reference reports every failure with.
+    public var cniError: CNIError {
+        switch kind {
+        case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
+        case .decoding: return CNIError(.decodingFailure, message)
+        case .busy: return CNIError(.tryAgainLater, message)
+        case .unavailable: return CNIError(.pluginNotAvailable, message)
+        case .notChained, .firewall, .checkFailed, .system: return CNIError(.internal, message)
+        }
+    }
+}

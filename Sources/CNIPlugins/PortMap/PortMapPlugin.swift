@@ -1,0 +1,133 @@
+import CNI
+import NetAddress
+import PluginKit
+
+/// The `portmap` plugin: chained after an interface plugin, it publishes container ports on the
+/// host (`runtimeConfig.portMappings`): DNAT from `hostIP:hostPort` to the container address of
+/// each family in prevResult, masquerade for hairpin and localhost connections, stale UDP conntrack
+/// entries flushed. See `PortMapConfig` for the options and the backend rule, `NFTPortMapLayout` and
+/// `IPTablesPortMapLayout` for the rules.
+///
+/// All of it runs in the plugin's own (host) network namespace.
+public struct PortMapPlugin: CNIPlugin {
+    public var iptables: any PortMapper
+    public var nftables: any PortMapper
+
+    public init(iptables: any PortMapper = IPTablesPortMapper(), nftables: any PortMapper = NFTablesPortMapper()) {
+        self.iptables = iptables
+        self.nftables = nftables
+    }
+
+    public func add(_ context: PluginContext) throws -> CNIResult {
+        let config = try parse(context, prefix: "failed to parse config: ")
+        guard let previous = config.prevResult else {
+            throw PortMapError(.notChained, "must be called as chained plugin")
+        }
+        // No mappings: pass prevResult through and touch no firewall (plugins#464, #510).
+        guard !config.mappings.isEmpty else { return previous }
+        let attachment = Self.attachment(config, context)
+        let mapper = try backend(config)
+
+        let rollback = Rollback()
+        defer { rollback.runIfNeeded() }
+        try mapper.forward(attachment)
+        rollback.add { _ = try mapper.unforward(attachment) }
+        if attachment.options.snat, let v4 = attachment.address(.v4), !attachment.mappings(for: .v4).isEmpty {
+            try LocalnetRouting.enable(towards: v4.address)
+        }
+        // After the rules, so that new packets of a flushed flow meet them.
+        for family in IPFamily.allCases where attachment.address(family) != nil {
+            let udp = attachment.mappings(for: family).filter { $0.proto == .udp }.map(\.hostPorts)
+            guard !udp.isEmpty else { continue }
+            flush(Conntrack.Selector(family: family, destinationPorts: udp, replySource: nil))
+        }
+        rollback.commit()
+        return previous
+    }
+
+    public func delete(_ context: PluginContext) throws {
+        let config = try parse(context, prefix: "failed to parse config: ")
+        let attachment = Self.attachment(config, context)
+        var errors = CleanupErrors()
+        var stale = StaleFlows()
+        // Both backends, whatever the config says: the attachment may have been set up by another
+        // version or config (or by the reference, which only knows iptables in Debian's 1.1.1).
+        for mapper in [nftables, iptables] {
+            do {
+                stale.formUnion(try mapper.unforward(attachment))
+            } catch {
+                if mapper.isPresent() { errors.run("\(mapper.kind.rawValue)") { throw error } }
+            }
+        }
+        flush(stale)
+        try errors.throwIfAny()
+    }
+
+    public func check(_ context: PluginContext) throws {
+        let config = try parse(context, prefix: "")
+        guard config.prevResult != nil else { throw PortMapError(.notChained, "Required prevResult missing") }
+        guard !config.mappings.isEmpty else { return }
+        try backend(config).check(Self.attachment(config, context))
+    }
+
+    /// Removes the rules of this network's attachments that are not in `cni.dev/valid-attachments`
+    /// (absent: none is valid, as `cnitool gc` means it), in both backends.
+    public func gc(_ context: PluginContext) throws {
+        let valid = context.config.validAttachments ?? []
+        var errors = CleanupErrors()
+        var stale = StaleFlows()
+        for mapper in [nftables, iptables] {
+            do {
+                stale.formUnion(try mapper.gc(network: context.config.name, keeping: valid))
+            } catch {
+                if mapper.isPresent() { errors.run("\(mapper.kind.rawValue)") { throw error } }
+            }
+        }
+        flush(stale)
+        try errors.throwIfAny()
+    }
+
+    /// Ready when the backend ADD would use can work here; code 50 otherwise.
+    public func status(_ context: PluginContext) throws {
+        let config = try parse(context, prefix: "")
+        try backend(config).checkUsable()
+    }
+
+    // MARK: helpers
+
+    private func parse(_ context: PluginContext, prefix: String) throws -> PortMapConfig {
+        do {
+            return try PortMapConfig(context.config)
+        } catch {
+            throw PortMapError(error.kind, prefix + error.message)
+        }
+    }
+
+    private func backend(_ config: PortMapConfig) throws(PortMapError) -> any PortMapper {
+        try config.backend(iptablesInstalled: iptables.isPresent()) == .iptables ? iptables : nftables
+    }
+
+    static func attachment(_ config: PortMapConfig, _ context: PluginContext) -> PortMapAttachment {
+        PortMapAttachment(
+            network: config.network, containerID: context.containerID, ifName: context.ifName,
+            addresses: config.containerAddresses(ifName: context.ifName), mappings: config.mappings, options: config.options)
+    }
+
+    /// Deletes the UDP conntrack entries of flows DNATed to the given addresses.
+    private func flush(_ stale: StaleFlows) {
+        for address in stale.udpDestinations.sorted() {
+            flush(Conntrack.Selector(family: address.family, destinationPorts: nil, replySource: address))
+        }
+    }
+
+    /// A failed flush is reported on stderr and does not fail the operation (as in the reference:
+    /// the rules are what matters; stale entries time out eventually).
+    private func flush(_ selector: Conntrack.Selector) {
+        do {
+            try Conntrack().deleteUDP(selector)
+        } catch {
+            let what = selector.replySource.map { "to \($0)" } ?? "of IPv\(selector.family.versionString) host ports"
+            FileDescriptorWriter.write(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8), to: 2)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Glibc
+import NFTables
+import NetAddress
+
+// The nat-table tools the masquerade uses (one iptables-save to read, one iptables-restore
+// transaction to write), opened to other rule sets: portmap builds its CNI-HOSTPORT-* layout on them.
+
+/// One rule of an `iptables-save -t nat` dump: its chain and its arguments as tokens.
+public struct IPTablesNATRule: Hashable, Sendable {
+    public var chain: String
+    /// The arguments after `-A <chain>`, quotes removed: `["-s", "10.88.0.0/16", "-j", "X"]`.
+    public var spec: [String]
+
+    public init(chain: String, spec: [String]) {
+        self.chain = chain
+        self.spec = spec
+    }
+
+    /// The `-j` target.
+    public var target: String? { internalRule.target }
+    /// The `--comment` text.
+    public var comment: String? { internalRule.comment }
+
+    /// The rule as an iptables-restore line: `-A <chain> <spec>` (or `-D`), quoted as iptables-save quotes.
+    public func line(_ verb: String = "-A") -> String { internalRule.line(verb) }
+
+    /// `-I <chain> <position> <spec>`.
+    public func insertLine(at position: Int = 1) -> String {
+        (["-I", chain, String(position)] + spec.map(IPTablesRule.quoted)).joined(separator: " ")
+    }
+
+    var internalRule: IPTablesRule { IPTablesRule(chain: chain, spec: spec) }
+}
+
+/// A parsed `iptables-save -t nat` (or `ip6tables-save`) dump.
+public struct IPTablesNATDump: Sendable {
+    /// Chains in the order iptables-save declared them, built-in ones included.
+    public var chains: [String]
+    public var rules: [IPTablesNATRule]
+
+    public init(chains: [String], rules: [IPTablesNATRule]) {
+        self.chains = chains
+        self.rules = rules
+    }
+
+    /// Parses the `*nat` section of iptables-save output.
+    public init(parsing text: String) {
+        self.init(IPTablesDump(parsing: text, table: "nat"))
+    }
+
+    init(_ dump: IPTablesDump) {
+        chains = dump.chains
+        rules = dump.rules.map { IPTablesNATRule(chain: $0.chain, spec: $0.spec) }
+    }
+
+    public func hasChain(_ name: String) -> Bool { chains.contains(name) }
+
+    public func rules(in chain: String) -> [IPTablesNATRule] { rules.filter { $0.chain == chain } }
+
+    /// The restore lines that delete `chains` (those that exist) with every rule jumping to them,
+    /// wherever those rules are: no addresses or mappings needed, duplicates included.
+    public func removalLines(chains: [String]) -> [String] {
+        let dump = IPTablesDump(chains: self.chains, rules: rules.map(\.internalRule))
+        return IPTablesMasquerade.removalLines(dump, chains: chains)
+    }
+
+    /// Splits a rule's text as iptables-restore does (`"..."` groups, `\` escapes inside quotes).
+    public static func tokenize(_ text: String) -> [String]? { IPTablesRule.tokenize(text) }
+}
+
+extension IPTablesTools {
+    /// True when both programs of `family` were found.
+    public func hasTools(for family: IPFamily) -> Bool { tools(for: family) != nil }
+
+    /// `iptables-save -t nat` (or ip6tables-save), parsed.
+    public func readNAT(_ family: IPFamily) throws(FirewallError) -> IPTablesNATDump {
+        IPTablesNATDump(try saveNAT(family))
+    }
+
+    /// Applies `lines` to the nat table of `family` in one `iptables-restore --noflush --wait`
+    /// transaction (nothing is run for no lines). `what` names the operation in errors.
+    public func applyNAT(_ family: IPFamily, _ lines: [String], what: String) throws(FirewallError) {
+        try restoreNAT(family, lines, what: what)
+    }
+
+    /// Whether any of `chains` may exist in the nat table of `family`, decided without running a
+    /// program: with iptables-nft each iptables chain is an nftables chain of `ip nat`/`ip6 nat`,
+    /// looked up by name; with iptables-legacy (its nat table loaded in this namespace) the answer
+    /// is "maybe". Lets a DEL on a node with no such chain skip iptables-save altogether.
+    public func natMayHold(_ family: IPFamily, chains: [String]) -> Bool {
+        guard hasTools(for: family) else { return false }
+        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
+        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
+            legacy.split(separator: "\n").contains("nat")
+        {
+            return true
+        }
+        do {
+            let connection = try NFTConnection()
+            let table = NFTTableRef(family == .v4 ? .ip : .ip6, "nat")
+            for chain in chains where try connection.chainExists(table.chain(chain)) { return true }
+            return false
+        } catch {
+            return true
+        }
+    }
+}
