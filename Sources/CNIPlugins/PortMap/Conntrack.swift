@@ -8,8 +8,8 @@ import SystemPackage
 /// so an entry made before a port was (re)published keeps steering that flow to the old
 /// destination, or to none, until it times out (plugins#123, #1190).
 ///
-/// One filtered dump per family (the kernel applies the filter since Linux 5.8; older kernels send
-/// every entry and the same filter runs here), then one delete per matching entry, identified by its
+/// One dump per family, filtered by protocol and port in the kernel (since Linux 5.8; older kernels
+/// send every entry) and by everything again here, then one delete per matching entry, identified by its
 /// original tuple. Equivalent to `conntrack -D -f ipv4 -p udp --dport 8080` (ADD) and
 /// `conntrack -D -f ipv4 -p udp --reply-src 10.88.0.2` (DEL).
 struct Conntrack {
@@ -106,17 +106,12 @@ struct Conntrack {
                     if let port = singlePort { p.put(UInt16(CTA_PROTO_DST_PORT.rawValue), bytes: [UInt8(port >> 8), UInt8(port & 0xff)]) }
                 }
             }
-            if let source = s.replySource {
-                m.nest(UInt16(CTA_TUPLE_REPLY.rawValue)) { t in
-                    t.nest(UInt16(CTA_TUPLE_IP.rawValue)) { ip in
-                        ip.put(UInt16(source.family == .v4 ? CTA_IP_V4_SRC.rawValue : CTA_IP_V6_SRC.rawValue), bytes: source.bytes)
-                    }
-                }
-            }
             m.nest(UInt16(CTA_FILTER.rawValue)) { f in
-                // The kernel's CTA_FILTER_FLAG bits (nf_internals.h): IP_SRC 1<<0, PROTO_NUM 1<<3, PROTO_DST_PORT 1<<5.
+                // The kernel's CTA_FILTER_FLAG bits (nf_internals.h): PROTO_NUM 1<<3, PROTO_DST_PORT 1<<5.
+                // Addresses are not filtered in the kernel: its IPv6 address match is inverted
+                // (ctnetlink_filter_match_tuple tests `!ipv6_addr_cmp`), so the reply source is
+                // compared here.
                 f.put(UInt16(CTA_FILTER_ORIG_FLAGS.rawValue), u32: 1 << 3 | (singlePort == nil ? 0 : 1 << 5))
-                f.put(UInt16(CTA_FILTER_REPLY_FLAGS.rawValue), u32: s.replySource == nil ? 0 : 1 << 0)
             }
         }
         let replies = try connection.dump(NetlinkRequest(operation: "dump conntrack entries", bytes: bytes))

@@ -30,6 +30,9 @@ import NetAddress
 ///   applied, so its rules have the handles that follow the anchor's; its comment records how many
 ///   rules went to which chain. DEL looks up one chain by name and deletes those handles: its cost
 ///   does not grow with the number of containers on the node (listing `hostports` does).
+/// - DNAT rules are inserted at the top of `hostports` (the reference appends them): the most
+///   recent ADD of a host port wins, as with iptables' entry rules at the reference's HEAD, so a
+///   leaked rule of a dead container cannot shadow a new one.
 /// - Hairpin masquerading covers the container's whole subnet (a neighbour reaching the container
 ///   through a host port needs it as much as the container itself; iptables' `-s <subnet>` does the
 ///   same), limited to DNATed connections (`ct status dnat`) so that direct traffic between

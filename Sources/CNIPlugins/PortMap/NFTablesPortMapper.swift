@@ -36,10 +36,9 @@ public struct NFTablesPortMapper: PortMapper {
 
     public func forward(_ a: PortMapAttachment) throws(PortMapError) {
         let what = "unable to set up nftables rules for port mappings of \(a.label)"
-        var plan: [(IPFamily, NFTPortMapLayout.AttachmentRules)] = []
+        var plan: [IPFamily: NFTPortMapLayout.AttachmentRules] = [:]
         for family in IPFamily.allCases {
-            let rules = try NFTPortMapLayout.rules(for: a, family: family)
-            if !rules.isEmpty { plan.append((family, rules)) }
+            plan[family] = try NFTPortMapLayout.rules(for: a, family: family)
         }
         // A stale rule that someone else deleted between our lookup and our commit fails the batch
         // with ENOENT; looking again settles it.
@@ -47,18 +46,23 @@ public struct NFTablesPortMapper: PortMapper {
             do {
                 let connection = try NFTConnection()
                 var batch = NFTBatch()
-                for (family, rules) in plan {
-                    for op in NFTPortMapLayout.skeleton(family, snat: a.options.snat) { batch.append(op) }
-                    // Rules of an earlier ADD of the same attachment go, in the same transaction.
+                for family in IPFamily.allCases {
+                    // Rules of an earlier ADD of the same attachment go, in the same transaction
+                    // (of both families: the attachment may have lost one).
                     for op in try removal(of: a, family: family, connection, includeUntagged: false).operations {
                         batch.append(op)
                     }
+                    guard let rules = plan[family], !rules.isEmpty, let address = a.address(family) else { continue }
+                    for op in NFTPortMapLayout.skeleton(family, snat: a.options.snat) { batch.append(op) }
                     // The anchor right before the rules: their handles follow its handle.
-                    let address = a.address(family)!
                     let udp = a.mappings(for: family).contains { $0.proto == .udp }
                     let record = AnchorRecord(rules, address: address.address, udp: udp)
                     batch.add(NFTChain(NFTPortMapLayout.anchor(for: a, family: family), comment: record.comment(for: a)))
-                    for rule in rules.all { batch.add(rule) }
+                    // DNAT rules go first in hostports (inserted, so in reverse to keep their order):
+                    // the latest ADD of a host port wins, as iptables' entry rules do at the
+                    // reference's HEAD. Masquerade rules do not compete; they are appended.
+                    for rule in rules.hostports.reversed() { batch.append(.insertRule(rule)) }
+                    for rule in rules.masquerading { batch.add(rule) }
                 }
                 try connection.commit(batch)
                 return
@@ -187,7 +191,8 @@ public struct NFTablesPortMapper: PortMapper {
                 for chain in NFTPortMapLayout.ruleChains(family) {
                     present += try connection.rules(in: chain, whereComment: { $0?.hasPrefix(tag) == true })
                 }
-                for rule in expected.all where !present.contains(where: { $0.chain == rule.chain && $0.expressions == rule.expressions }) {
+                for rule in expected.all
+                where !present.contains(where: { $0.chain == rule.chain && Self.comparable($0.expressions) == Self.comparable(rule.expressions) }) {
                     throw PortMapError(.checkFailed, "\(what): a rule is missing from \(rule.chain) (\(describe(rule)))")
                 }
                 if present.count != expected.all.count {
@@ -204,6 +209,15 @@ public struct NFTablesPortMapper: PortMapper {
             throw PortMapError("check \(what)", error)
         } catch {
             throw PortMapError(.firewall, "check \(what): \(error)")
+        }
+    }
+
+    /// Expressions as the kernel lists them back: a nat with an address register also carries
+    /// NF_NAT_RANGE_MAP_IPS (1), which the kernel sets itself.
+    static func comparable(_ expressions: [NFTExpression]) -> [NFTExpression] {
+        expressions.map { e in
+            guard case .nat(let type, let family, let address, let port, let flags) = e, address != nil else { return e }
+            return .nat(type, family: family, addressRegister: address, portRegister: port, flags: flags | 1)
         }
     }
 
