@@ -1,0 +1,127 @@
+import CNITestSupport
+import Foundation
+import Testing
+
+/// The built `portmap` binary through every verb, beside Debian's portmap (1.1.1, iptables only).
+@Suite(.enabled(if: isPrivileged), .serialized)
+struct PortMapLifecycleTests {
+    static let mappings = #"[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},{"hostPort":5300,"containerPort":53,"protocol":"udp"}]"#
+    static let debian = Binaries.referenceDirectory + "/portmap"
+
+    static func hasRules(_ net: PortMapNetwork) throws -> Bool {
+        let text = try net.ruleset() + net.iptablesSave()
+        return text.contains(net.address(0)) || text.contains("CNI-DN-") || text.contains("attachment-")
+    }
+
+    @Test func debiansRulesGoWithOurDelWhateverItsBackendAndOursWithDebians() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let g4 = PortMapNetwork.gateway4
+            try net.serve(0, tcp: [80], udp: [])
+            let debianConfig = net.portmapConfig(0, mappings: Self.mappings)
+            #expect(try net.portmap("ADD", 0, config: debianConfig, binary: Self.debian).succeeded)
+            #expect(try net.tcp(from: net.host, g4, 8080) == "hello \(g4)")
+            // Our DEL, configured for nftables, told neither mappings nor prevResult.
+            let bare = net.portmapConfig(0, mappings: nil, extra: #","backend":"nftables""#, prev: false)
+            #expect(try net.portmap("DEL", 0, config: bare).succeeded)
+            #expect(try !Self.hasRules(net))
+            #expect(try net.tcp(from: net.host, g4, 8080).hasPrefix("error"))
+            // Ours with iptables; Debian's DEL removes it.
+            let ours = net.portmapConfig(0, mappings: Self.mappings, extra: #","backend":"iptables""#)
+            #expect(try net.portmap("ADD", 0, config: ours).succeeded)
+            #expect(try net.tcp(from: net.host, g4, 8080) == "hello \(g4)")
+            #expect(try net.portmap("DEL", 0, config: debianConfig, binary: Self.debian).succeeded)
+            #expect(try !Self.hasRules(net))
+        }
+    }
+
+    @Test(arguments: ["nftables", "iptables"])
+    func delIsIdempotentWithOrWithoutPrevResultAndMappings(backend: String) throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let extra = #","backend":"\#(backend)""#
+            #expect(try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings, extra: extra)).succeeded)
+            #expect(try Self.hasRules(net))
+            #expect(try net.portmap("DEL", 0, config: net.portmapConfig(0, mappings: nil, extra: extra, prev: false)).succeeded)
+            #expect(try !Self.hasRules(net))
+            for config in [net.portmapConfig(0, mappings: nil, extra: extra, prev: false), net.portmapConfig(0, mappings: Self.mappings, extra: extra)] {
+                let again = try net.portmap("DEL", 0, config: config)
+                #expect(again.succeeded && again.stdout.isEmpty, "\(again.stdout)")
+            }
+            // A DEL with no namespace at all (the runtime lost it) is fine too.
+            let noNetns = try net.portmap("DEL", 0, config: net.portmapConfig(0, mappings: nil, extra: extra, prev: false), extra: ["CNI_NETNS": ""])
+            #expect(noNetns.succeeded)
+        }
+    }
+
+    @Test func addWithoutPrevResultFailsAndWithoutMappingsTouchesNothing() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let none = try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings, prev: false))
+            #expect(none.status == 1)
+            #expect(jsonObject(none.stdout)?["msg"] as? String == "must be called as chained plugin")
+            let empty = try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: "[]"))
+            #expect(empty.succeeded)
+            #expect(jsonObject(empty.stdout)?["ips"] != nil)
+            #expect(try net.ruleset().isEmpty && !(try net.iptablesSave().contains("CNI")))
+            let bad = try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: #"[{"hostPort":0,"containerPort":80}]"#))
+            #expect(jsonObject(bad.stdout)?["code"] as? Int == 7)
+            #expect(jsonObject(bad.stdout)?["msg"] as? String == "failed to parse config: Invalid host port number: 0")
+            let badCondition = try net.portmap(
+                "ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings, extra: #","conditionsV4":["tcp","dport","22"]"#))
+            #expect(jsonObject(badCondition.stdout)?["code"] as? Int == 7)
+            #expect(try net.ruleset().isEmpty)
+        }
+    }
+
+    @Test func udpConntrackEntriesAreFlushedOnAddAndDel() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let c0 = net.address(0)
+            func insert(dport: Int, sport: Int, server: String) throws {
+                try net.host.check([
+                    "conntrack", "-I", "-p", "udp", "-s", "192.0.2.1", "-d", PortMapNetwork.gateway4, "--sport", "\(sport)",
+                    "--dport", "\(dport)", "-r", server, "-q", "192.0.2.1", "--reply-port-src", "53", "--reply-port-dst", "\(sport)",
+                    "-t", "120",
+                ])
+            }
+            func flows() throws -> [String] {
+                try net.host.run(["conntrack", "-L", "-p", "udp"]).stdout.split(separator: "\n").map(String.init)
+            }
+            // A flow to the host port from before the ADD (answered by the host itself) is stale.
+            try insert(dport: 5300, sport: 1111, server: PortMapNetwork.gateway4)
+            try insert(dport: 6000, sport: 2222, server: PortMapNetwork.gateway4)
+            let config = net.portmapConfig(0, mappings: Self.mappings, extra: #","backend":"nftables""#)
+            #expect(try net.portmap("ADD", 0, config: config).succeeded)
+            #expect(try flows().map { $0.contains("sport=1111") } == [false])
+            // A flow DNATed to the container must not outlive its DEL (plugins#1190).
+            try insert(dport: 5300, sport: 3333, server: c0)
+            #expect(try net.portmap("DEL", 0, config: net.portmapConfig(0, mappings: nil, prev: false)).succeeded)
+            let left = try flows()
+            #expect(left.count == 1 && left[0].contains("sport=2222"))
+        }
+    }
+
+    @Test func checkGcAndStatusSpeak110() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let config = net.portmapConfig(0, mappings: Self.mappings, extra: #","backend":"nftables""#, version: "1.1.0")
+            #expect(try net.portmap("ADD", 0, config: config).succeeded)
+            #expect(try net.portmap("CHECK", 0, config: config).succeeded)
+            // CHECK without prevResult: the reference's error.
+            let noPrev = try net.portmap("CHECK", 0, config: net.portmapConfig(0, mappings: Self.mappings, extra: #","backend":"nftables""#, prev: false, version: "1.1.0"))
+            #expect(jsonObject(noPrev.stdout)?["msg"] as? String == "Required prevResult missing")
+            // A rule removed by hand: CHECK fails naming the chain.
+            try net.host.check(["nft", "flush", "chain", "ip", "cni_hostport", "hostports"])
+            let broken = try net.portmap("CHECK", 0, config: config)
+            #expect(broken.status == 1 && (jsonObject(broken.stdout)?["msg"] as? String)?.contains("hostports") == true)
+            #expect(try net.portmap("ADD", 0, config: config).succeeded)
+
+            let status = try net.portmap("STATUS", 0, config: config)
+            #expect(status.succeeded && status.stdout.isEmpty)
+            // GC keeping ctr0 keeps its rules; without it they go.
+            let base = #"{"cniVersion":"1.1.0","name":"pmnet","type":"portmap","backend":"nftables""#
+            let keep = base + #","cni.dev/valid-attachments":[{"containerID":"ctr0","ifname":"eth0"}]}"#
+            #expect(try net.portmap("GC", 0, config: keep, extra: ["CNI_CONTAINERID": "", "CNI_IFNAME": ""]).succeeded)
+            #expect(try Self.hasRules(net))
+            let drop = base + #","cni.dev/valid-attachments":[{"containerID":"ctr9","ifname":"eth0"}]}"#
+            #expect(try net.portmap("GC", 0, config: drop, extra: ["CNI_CONTAINERID": "", "CNI_IFNAME": ""]).succeeded)
+            #expect(try !Self.hasRules(net))
+        }
+    }
+}
