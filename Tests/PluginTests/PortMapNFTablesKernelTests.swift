@@ -81,6 +81,29 @@ struct PortMapNFTablesKernelTests {
         }
     }
 
+    @Test func laterAddsLeaveTheSharedChainsAloneUnlessWrong() throws {
+        try withTestNamespaces(1, prefix: "pmn") { ns in
+            let host = ns[0]
+            let shared = { () throws -> String in
+                try ["prerouting", "output", "hostports_all"].map {
+                    try host.check(["nft", "-a", "list", "chain", "ip", "cni_hostport", $0])
+                }.joined()
+            }
+            try host.perform { try mapper.forward(F.attachment("ctr1", v6: nil)) }
+            let first = try shared()
+            // No flush and no chain update: the rules keep their handles (such a transaction would
+            // leave RCU-deferred work that closing the socket waits for).
+            try host.perform { try mapper.forward(F.attachment("ctr2", v4: "10.88.0.3/16", v6: nil)) }
+            #expect(try shared() == first)
+            // The reference with conditions (or an older layout) wrote something else: rewritten.
+            try host.check(["nft", "flush", "chain", "ip", "cni_hostport", "prerouting"])
+            try host.check(["nft", "add", "rule", "ip", "cni_hostport", "prerouting", "ip", "daddr", "!=", "127.0.0.0/8", "jump", "hostports"])
+            try host.perform { try mapper.forward(F.attachment("ctr3", v4: "10.88.0.4/16", v6: nil)) }
+            let prerouting = try host.check(["nft", "list", "chain", "ip", "cni_hostport", "prerouting"])
+            #expect(prerouting.contains("\t\tfib daddr type local jump hostports_all\n") && !prerouting.contains("127.0.0.0/8"))
+        }
+    }
+
     @Test func unforwardNeedsOnlyTheIdentityAndTouchesNoOtherAttachment() throws {
         try withTestNamespaces(2, prefix: "pmn") { ns in
             let (host, expected) = (ns[0], ns[1])

@@ -55,32 +55,54 @@ enum NFTPortMapLayout {
 
     // MARK: shared objects
 
-    /// The table, its chains, and freshly written entry rules, as the reference's every ADD writes
-    /// them (the base chains' single rules are flushed and rewritten, in the same transaction).
-    static func skeleton(_ family: IPFamily, snat: Bool) -> [NFTBatch.Operation] {
+    /// The table, its chains and their entry rules, as the reference's every ADD writes them (the
+    /// base chains' single rules flushed and rewritten in the same transaction), minus what
+    /// `existing` shows already in place. Leaving existing objects alone matters beyond saving
+    /// work: a transaction that deletes a rule or updates a chain leaves work for the kernel to
+    /// finish after an RCU grace period, and closing the socket waits for it (milliseconds).
+    static func skeleton(_ family: IPFamily, snat: Bool, existing: Skeleton = Skeleton()) -> [NFTBatch.Operation] {
         let t = table(family)
-        var ops: [NFTBatch.Operation] = [
-            .addTable(NFTTable(t, comment: FirewallNames.portmapTableComment)),
-            .addChain(NFTChain(hostports(family))),
-            .addChain(NFTChain(chain(family, FirewallNames.portmapHostIPHostPorts))),
-            .addChain(NFTChain(chain(family, FirewallNames.portmapHostPortsAll))),
-            .flushChain(chain(family, FirewallNames.portmapHostPortsAll)),
-        ]
-        ops += hostPortsAllRules(family).map { .addRule($0) }
+        var ops: [NFTBatch.Operation] = []
+        if existing.chains.isEmpty { ops.append(.addTable(NFTTable(t, comment: FirewallNames.portmapTableComment))) }
+        func chain(_ name: String, base: NFTBaseChain? = nil, rules: [NFTRule] = []) {
+            let ref = Self.chain(family, name)
+            let exists = existing.chains[name] != nil
+            if !exists { ops.append(.addChain(NFTChain(ref, base: base))) }
+            guard !rules.isEmpty, existing.chains[name] != rules.map(\.expressions) else { return }
+            if exists { ops.append(.flushChain(ref)) }
+            ops += rules.map { .addRule($0) }
+        }
+        chain(FirewallNames.portmapHostPorts)
+        chain(FirewallNames.portmapHostIPHostPorts)
+        chain(FirewallNames.portmapHostPortsAll, rules: hostPortsAllRules(family))
         for (name, hook) in [(FirewallNames.portmapPrerouting, NFTHook.prerouting), (FirewallNames.portmapOutput, .output)] {
-            let base = chain(family, name)
-            ops.append(.addChain(NFTChain(base, base: NFTBaseChain(type: .nat, hook: hook, priority: NFTPriority.dstnat))))
-            ops.append(.flushChain(base))
-            ops.append(.addRule(entryRule(base)))
+            let base = Self.chain(family, name)
+            chain(name, base: NFTBaseChain(type: .nat, hook: hook, priority: NFTPriority.dstnat), rules: [entryRule(base)])
         }
         if snat {
-            ops.append(
-                .addChain(
-                    NFTChain(
-                        masquerading(family),
-                        base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTPriority.srcnat))))
+            chain(FirewallNames.portmapMasquerading, base: NFTBaseChain(type: .nat, hook: .postrouting, priority: NFTPriority.srcnat))
         }
         return ops
+    }
+
+    /// Which shared chains exist, with the rules of those whose content the layout fixes.
+    struct Skeleton: Sendable {
+        /// Chain name → its rules' expressions (empty for the chains whose rules are not read).
+        var chains: [String: [[NFTExpression]]] = [:]
+    }
+
+    /// Reads the shared chains of `family`'s table: one lookup per chain, one listing per chain
+    /// with fixed content (a single rule or two), so the cost does not depend on the mappings.
+    static func probe(_ family: IPFamily, _ connection: NFTConnection) throws(NFTError) -> Skeleton {
+        var out = Skeleton()
+        let fixed: Set = [FirewallNames.portmapHostPortsAll, FirewallNames.portmapPrerouting, FirewallNames.portmapOutput]
+        for name in [FirewallNames.portmapHostPorts, FirewallNames.portmapHostIPHostPorts, FirewallNames.portmapHostPortsAll,
+                     FirewallNames.portmapPrerouting, FirewallNames.portmapOutput, FirewallNames.portmapMasquerading] {
+            let ref = chain(family, name)
+            guard try connection.chain(ref) != nil else { continue }
+            out.chains[name] = fixed.contains(name) ? try connection.rules(in: ref).map(\.expressions) : []
+        }
+        return out
     }
 
     /// `jump hostip_hostports`, `jump hostports`.

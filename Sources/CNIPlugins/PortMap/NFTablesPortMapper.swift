@@ -2,6 +2,7 @@ import CNI
 import Firewall
 import NFTables
 import NetAddress
+import Synchronization
 
 /// portmap over nftables (libnftnl, in-process), in the reference HEAD's `cni_hostport` layout (see
 /// `NFTPortMapLayout`). ADD, DEL and GC are each one transaction covering both families.
@@ -12,6 +13,8 @@ import NetAddress
 /// rules were changed by hand; the reference's untagged rules), in CHECK and in GC.
 public struct NFTablesPortMapper: PortMapper {
     public var kind: PortMapBackendKind { .nftables }
+
+    private let keeper = SocketKeeper()
 
     public init() {}
 
@@ -53,7 +56,8 @@ public struct NFTablesPortMapper: PortMapper {
                         batch.append(op)
                     }
                     guard let rules = plan[family], !rules.isEmpty, let address = a.address(family) else { continue }
-                    for op in NFTPortMapLayout.skeleton(family, snat: a.options.snat) { batch.append(op) }
+                    let existing = try NFTPortMapLayout.probe(family, connection)
+                    for op in NFTPortMapLayout.skeleton(family, snat: a.options.snat, existing: existing) { batch.append(op) }
                     // The anchor right before the rules: their handles follow its handle.
                     let udp = a.mappings(for: family).contains { $0.proto == .udp }
                     let record = AnchorRecord(rules, address: address.address, udp: udp)
@@ -65,6 +69,7 @@ public struct NFTablesPortMapper: PortMapper {
                     for rule in rules.masquerading { batch.add(rule) }
                 }
                 try connection.commit(batch)
+                keeper.keep(connection)
                 return
             } catch where error.isNotFound && attempt < 2 {
                 continue
@@ -98,6 +103,7 @@ public struct NFTablesPortMapper: PortMapper {
                     }
                 }
                 try connection.commit(batch)
+                keeper.keep(connection)
                 return stale
             } catch where error.isNotFound && attempt < 2 {
                 continue
@@ -273,5 +279,30 @@ public struct NFTablesPortMapper: PortMapper {
             }
         }
         return StaleFlows()
+    }
+}
+
+/// Keeps a mapper's last nftables socket open for as long as the mapper lives (in a plugin, until
+/// the process exits). Releasing a netfilter socket waits for the kernel to finish the previous
+/// transaction's deferred work: deleted rules and updated chains are freed after an RCU grace period
+/// (milliseconds; nft_rcv_nl_event flushes that work). Closing at exit lets the wait overlap what
+/// the operation does after its commit (the conntrack flush) instead of adding to it.
+final class SocketKeeper: Sendable {
+    /// The socket, handed over by the thread that used it and never used again.
+    private final class Kept: @unchecked Sendable {
+        let connection: NFTConnection
+        init(_ connection: NFTConnection) { self.connection = connection }
+    }
+
+    private let held = Mutex<Kept?>(nil)
+
+    func keep(_ connection: NFTConnection) {
+        let kept = Kept(connection)
+        // The previous one (if any) is released after the lock, by this thread.
+        let previous = held.withLock { held -> Kept? in
+            defer { held = kept }
+            return held
+        }
+        _ = previous
     }
 }

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""portmap: what one more ADD+DEL costs on an empty node and on a node with N containers already
+publishing ports, ours (nftables and iptables backends) against Debian's portmap, in one run.
+
+Everything runs inside throwaway namespaces: a "node" namespace (where the rules go) and a container
+namespace (CNI_NETNS; portmap itself never enters it). The timing loop runs inside the node namespace
+(re-executed under nsenter) and starts each plugin with posix_spawn, the CNI_* environment and the
+config on stdin, timing spawn to exit. Implementations alternate within each round, so all see the
+same noise. Each ADD+DEL publishes one TCP and one UDP port (so both include the UDP conntrack flush).
+
+The node is measured empty, then filled with N containers of 2 ports each, once in nftables (our
+nftables backend) and once in iptables (our iptables backend, whose rules are identical to Debian's
+portmap's, which the test suite checks), and measured again.
+
+usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containers N]
+"""
+import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
+
+IMPLS = ("ours-nft", "ours-ipt", "debian")
+
+def prev_result(i):
+    """A bridge-like prevResult for container i (addresses need not exist: nothing routes to them)."""
+    return {"cniVersion": "1.0.0",
+            "interfaces": [{"name": "cni0"}, {"name": f"veth{i:04d}"}, {"name": "eth0", "sandbox": "/var/run/netns/x"}],
+            "ips": [{"interface": 2, "address": f"10.{128 + i // 250}.{i % 250}.2/9", "gateway": "10.128.0.1"}],
+            "dns": {}}
+
+def config(i, backend, ports):
+    c = {"cniVersion": "1.0.0", "name": "benchnet", "type": "portmap", "capabilities": {"portMappings": True},
+         "runtimeConfig": {"portMappings": [{"hostPort": ports[0], "containerPort": 80, "protocol": "tcp"},
+                                            {"hostPort": ports[1], "containerPort": 53, "protocol": "udp"}]},
+         "prevResult": prev_result(i)}
+    if backend:
+        c["backend"] = backend
+    return json.dumps(c).encode()
+
+def spawn(binary, command, stdin, env):
+    """Runs one verb with posix_spawn; returns (seconds, exit code, stdout)."""
+    r, w = os.pipe()
+    out_r, out_w = os.pipe()
+    devnull = os.open("/dev/null", os.O_WRONLY)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, **env}
+    start = time.perf_counter()
+    pid = os.posix_spawn(binary, [binary], env, file_actions=[
+        (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
+    os.close(r); os.close(out_w); os.close(devnull)
+    os.write(w, stdin); os.close(w)
+    chunks = []
+    while (b := os.read(out_r, 65536)):
+        chunks.append(b)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - start
+    os.close(out_r)
+    return elapsed, os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
+
+def impl_setup(a, impl):
+    """(binary, backend, container id) of an implementation."""
+    if impl == "debian":
+        return os.path.join(a.ref, "portmap"), None, "bench-debian"
+    return os.path.join(a.ours, "portmap"), "nftables" if impl == "ours-nft" else "iptables", f"bench-{impl}"
+
+def run(a, binary, verb, stdin, cid):
+    env = {"CNI_CONTAINERID": cid, "CNI_NETNS": a.netns, "CNI_IFNAME": "eth0", "CNI_PATH": os.path.dirname(binary)}
+    t, rc, out = spawn(binary, verb, stdin, env)
+    if rc != 0:
+        sys.exit(f"{binary} {verb} {cid} failed (exit {rc}): {out}")
+    return t
+
+def inner(a):
+    """Runs in the node namespace. --fill: publishes N containers; else times ADD+DEL rounds."""
+    if a.fill:
+        ours = os.path.join(a.ours, "portmap")
+        for backend in ("nftables", "iptables"):
+            for i in range(a.containers):
+                run(a, ours, "ADD", config(i, backend, (20000 + 2 * i, 20001 + 2 * i)), f"ctr{i:04d}-{backend}")
+        return
+    times = {impl: {"ADD": [], "DEL": []} for impl in IMPLS}
+    for rnd in range(a.n + 3):  # 3 warm-up rounds
+        for k, impl in enumerate(IMPLS):
+            binary, backend, cid = impl_setup(a, impl)
+            stdin = config(9999, backend, (40000 + 2 * k, 40001 + 2 * k))
+            for verb in ("ADD", "DEL"):
+                t = run(a, binary, verb, stdin, cid)
+                if rnd >= 3:
+                    times[impl][verb].append(t)
+    print(json.dumps(times))
+
+def outer(a):
+    tag = uuid.uuid4().hex[:6]
+    node, ctr = f"swcni-bpm-{tag}-n", f"swcni-bpm-{tag}-c"
+    made = []
+    results = {}
+    def nsrun(*extra):
+        return subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable, os.path.abspath(__file__),
+                               "--inner", "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
+                               "-n", str(a.n), "--containers", str(a.containers), *extra],
+                              check=True, capture_output=True, text=True)
+    try:
+        for ns in (node, ctr):
+            subprocess.run(["ip", "netns", "add", ns], check=True)
+            made.append(ns)
+            subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        results[0] = json.loads(nsrun().stdout)
+        t = time.perf_counter()
+        nsrun("--fill")
+        fill = time.perf_counter() - t
+        nft = subprocess.run(["ip", "netns", "exec", node, "nft", "list", "table", "ip", "cni_hostport"],
+                             capture_output=True, text=True).stdout
+        ipt = subprocess.run(["ip", "netns", "exec", node, "iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
+        results[a.containers] = json.loads(nsrun().stdout)
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"failed: {e.stderr.strip() or e.stdout.strip()}")
+    finally:
+        for ns in made:
+            subprocess.run(["ip", "netns", "del", ns])
+
+    med = lambda xs: statistics.median(xs) * 1e3
+    print(f"portmap ADD+DEL (one TCP + one UDP port), median of {a.n} rounds, ms; "
+          f"node filled with {a.containers} containers x 2 ports in {fill:.1f} s "
+          f"({nft.count('dnat to')} nftables DNAT rules; {ipt.count(':CNI-DN-')} iptables DNAT chains, "
+          f"{ipt.count('-A ')} iptables rules)")
+    print(f"{'implementation':<16} {'N=0 ADD':>8} {'DEL':>7} {'ADD+DEL':>8} {'N=' + str(a.containers) + ' ADD':>10} {'DEL':>7} {'ADD+DEL':>8} {'flat':>6}")
+    total = {}
+    for impl in IMPLS:
+        row = []
+        for n in (0, a.containers):
+            t = results[n][impl]
+            sums = [x + y for x, y in zip(t["ADD"], t["DEL"])]
+            total[(impl, n)] = med(sums)
+            row += [med(t["ADD"]), med(t["DEL"]), med(sums)]
+        flat = total[(impl, a.containers)] / total[(impl, 0)]
+        print(f"{impl:<16} {row[0]:8.2f} {row[1]:7.2f} {row[2]:8.2f} {row[3]:10.2f} {row[4]:7.2f} {row[5]:8.2f} {flat:6.2f}")
+    for n in (0, a.containers):
+        print(f"ratio to debian at N={n}: ours-nft {total[('ours-nft', n)] / total[('debian', n)]:.3f}, "
+              f"ours-ipt {total[('ours-ipt', n)] / total[('debian', n)]:.3f}")
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
+    ap.add_argument("--ref", default="/usr/lib/cni")
+    ap.add_argument("-n", type=int, default=50)
+    ap.add_argument("--containers", type=int, default=500)
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--netns", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
+    inner(a) if a.inner else outer(a)
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit("run as root (it makes throwaway network namespaces)")
+    main()
