@@ -96,6 +96,15 @@ struct PortMapIPTablesKernelTests {
         }
     }
 
+    @Test func checkOfAV4OnlyContainerLooksForNoIPv6Chain() throws {
+        try withTestNamespaces(1, prefix: "pmi") { ns in
+            let a = F.attachment("ctr1", v6: nil)
+            try ns[0].perform { try mapper.forward(a) }
+            #expect(!(try ns[0].natSave(v6: true)).contains("CNI-DN-"))
+            try ns[0].perform { try mapper.check(a) }
+        }
+    }
+
     @Test func unforwardOnANodeWithoutIPTablesRulesRunsNothing() throws {
         try withTestNamespaces(1, prefix: "pmi") { ns in
             // No nat table at all: natMayHold says no without running iptables-save.
