@@ -6,13 +6,15 @@ Everything runs inside throwaway namespaces: a "node" namespace (where the rules
 namespace (CNI_NETNS; portmap itself never enters it). The timing loop runs inside the node namespace
 (re-executed under nsenter) and starts each plugin with posix_spawn, the CNI_* environment and the
 config on stdin, timing spawn to exit. Implementations alternate within each round, so all see the
-same noise. Each ADD+DEL publishes one TCP and one UDP port (so both include the UDP conntrack flush).
+same noise. Each ADD+DEL publishes one TCP and one UDP port (so both include the UDP conntrack flush,
+a walk of the kernel's whole conntrack hash; --no-udp publishes two TCP ports instead).
 
-The node is measured empty, then filled with N containers of 2 ports each, once in nftables (our
-nftables backend) and once in iptables (our iptables backend, whose rules are identical to Debian's
-portmap's, which the test suite checks), and measured again.
+Two node namespaces: one stays empty, the other is filled with N containers of 2 ports each, once in
+nftables (our nftables backend) and once in iptables (our iptables backend, whose rules are identical
+to Debian's portmap's, which the test suite checks). Each round times every implementation on both
+nodes (the timing process switches between them with setns), so "flat" compares like with like.
 
-usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containers N]
+usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containers N] [--no-udp]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
 
@@ -25,10 +27,10 @@ def prev_result(i):
             "ips": [{"interface": 2, "address": f"10.{128 + i // 250}.{i % 250}.2/9", "gateway": "10.128.0.1"}],
             "dns": {}}
 
-def config(i, backend, ports):
+def config(i, backend, ports, udp=True):
     c = {"cniVersion": "1.0.0", "name": "benchnet", "type": "portmap", "capabilities": {"portMappings": True},
          "runtimeConfig": {"portMappings": [{"hostPort": ports[0], "containerPort": 80, "protocol": "tcp"},
-                                            {"hostPort": ports[1], "containerPort": 53, "protocol": "udp"}]},
+                                            {"hostPort": ports[1], "containerPort": 53, "protocol": "udp" if udp else "tcp"}]},
          "prevResult": prev_result(i)}
     if backend:
         c["backend"] = backend
@@ -66,48 +68,62 @@ def run(a, binary, verb, stdin, cid):
         sys.exit(f"{binary} {verb} {cid} failed (exit {rc}): {out}")
     return t
 
+def setns(path):
+    """Moves this (single-threaded) process into the network namespace at `path`; posix_spawn'd
+    children start there. Only ever the throwaway namespaces this script made."""
+    import ctypes
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+            sys.exit(f"setns {path}: {os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(fd)
+
 def inner(a):
-    """Runs in the node namespace. --fill: publishes N containers; else times ADD+DEL rounds."""
+    """Runs in a node namespace. --fill: publishes N containers there; else times ADD+DEL rounds,
+    alternating implementations and the two nodes (empty, full) within each round."""
     if a.fill:
         ours = os.path.join(a.ours, "portmap")
         for backend in ("nftables", "iptables"):
             for i in range(a.containers):
                 run(a, ours, "ADD", config(i, backend, (20000 + 2 * i, 20001 + 2 * i)), f"ctr{i:04d}-{backend}")
         return
-    times = {impl: {"ADD": [], "DEL": []} for impl in IMPLS}
+    nodes = {"empty": a.empty_node, "full": a.full_node}
+    times = {node: {impl: {"ADD": [], "DEL": []} for impl in IMPLS} for node in nodes}
     for rnd in range(a.n + 3):  # 3 warm-up rounds
         for k, impl in enumerate(IMPLS):
             binary, backend, cid = impl_setup(a, impl)
-            stdin = config(9999, backend, (40000 + 2 * k, 40001 + 2 * k))
-            for verb in ("ADD", "DEL"):
-                t = run(a, binary, verb, stdin, cid)
-                if rnd >= 3:
-                    times[impl][verb].append(t)
+            stdin = config(9999, backend, (40000 + 2 * k, 40001 + 2 * k), udp=not a.no_udp)
+            for node, path in nodes.items():
+                setns(path)
+                for verb in ("ADD", "DEL"):
+                    t = run(a, binary, verb, stdin, cid)
+                    if rnd >= 3:
+                        times[node][impl][verb].append(t)
     print(json.dumps(times))
 
 def outer(a):
     tag = uuid.uuid4().hex[:6]
-    node, ctr = f"swcni-bpm-{tag}-n", f"swcni-bpm-{tag}-c"
+    empty, full, ctr = f"swcni-bpm-{tag}-e", f"swcni-bpm-{tag}-f", f"swcni-bpm-{tag}-c"
     made = []
-    results = {}
-    def nsrun(*extra):
+    def nsrun(node, *extra):
         return subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable, os.path.abspath(__file__),
                                "--inner", "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
-                               "-n", str(a.n), "--containers", str(a.containers), *extra],
+                               "--empty-node", f"/var/run/netns/{empty}", "--full-node", f"/var/run/netns/{full}",
+                               "-n", str(a.n), "--containers", str(a.containers), *(["--no-udp"] if a.no_udp else []), *extra],
                               check=True, capture_output=True, text=True)
     try:
-        for ns in (node, ctr):
+        for ns in (empty, full, ctr):
             subprocess.run(["ip", "netns", "add", ns], check=True)
             made.append(ns)
             subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-        results[0] = json.loads(nsrun().stdout)
         t = time.perf_counter()
-        nsrun("--fill")
+        nsrun(full, "--fill")
         fill = time.perf_counter() - t
-        nft = subprocess.run(["ip", "netns", "exec", node, "nft", "list", "table", "ip", "cni_hostport"],
+        nft = subprocess.run(["ip", "netns", "exec", full, "nft", "list", "table", "ip", "cni_hostport"],
                              capture_output=True, text=True).stdout
-        ipt = subprocess.run(["ip", "netns", "exec", node, "iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
-        results[a.containers] = json.loads(nsrun().stdout)
+        ipt = subprocess.run(["ip", "netns", "exec", full, "iptables-save", "-t", "nat"], capture_output=True, text=True).stdout
+        results = json.loads(nsrun(empty).stdout)
     except subprocess.CalledProcessError as e:
         sys.exit(f"failed: {e.stderr.strip() or e.stdout.strip()}")
     finally:
@@ -115,24 +131,25 @@ def outer(a):
             subprocess.run(["ip", "netns", "del", ns])
 
     med = lambda xs: statistics.median(xs) * 1e3
-    print(f"portmap ADD+DEL (one TCP + one UDP port), median of {a.n} rounds, ms; "
-          f"node filled with {a.containers} containers x 2 ports in {fill:.1f} s "
-          f"({nft.count('dnat to')} nftables DNAT rules; {ipt.count(':CNI-DN-')} iptables DNAT chains, "
-          f"{ipt.count('-A ')} iptables rules)")
-    print(f"{'implementation':<16} {'N=0 ADD':>8} {'DEL':>7} {'ADD+DEL':>8} {'N=' + str(a.containers) + ' ADD':>10} {'DEL':>7} {'ADD+DEL':>8} {'flat':>6}")
+    n = a.containers
+    print(f"portmap ADD+DEL (one TCP + one {'TCP' if a.no_udp else 'UDP'} port), median of {a.n} rounds, ms; "
+          f"empty node and node with {n} containers x 2 ports (filled in {fill:.1f} s: "
+          f"{nft.count('dnat to')} nftables DNAT rules; {ipt.count(':CNI-DN-')} iptables DNAT chains, "
+          f"{ipt.count('-A ')} iptables rules), measured alternately")
+    print(f"{'implementation':<16} {'N=0 ADD':>8} {'DEL':>7} {'ADD+DEL':>8} {'N=' + str(n) + ' ADD':>10} {'DEL':>7} {'ADD+DEL':>8} {'flat':>6}")
     total = {}
     for impl in IMPLS:
         row = []
-        for n in (0, a.containers):
-            t = results[n][impl]
+        for node, count in (("empty", 0), ("full", n)):
+            t = results[node][impl]
             sums = [x + y for x, y in zip(t["ADD"], t["DEL"])]
-            total[(impl, n)] = med(sums)
+            total[(impl, count)] = med(sums)
             row += [med(t["ADD"]), med(t["DEL"]), med(sums)]
-        flat = total[(impl, a.containers)] / total[(impl, 0)]
+        flat = total[(impl, n)] / total[(impl, 0)]
         print(f"{impl:<16} {row[0]:8.2f} {row[1]:7.2f} {row[2]:8.2f} {row[3]:10.2f} {row[4]:7.2f} {row[5]:8.2f} {flat:6.2f}")
-    for n in (0, a.containers):
-        print(f"ratio to debian at N={n}: ours-nft {total[('ours-nft', n)] / total[('debian', n)]:.3f}, "
-              f"ours-ipt {total[('ours-ipt', n)] / total[('debian', n)]:.3f}")
+    for count in (0, n):
+        print(f"ratio to debian at N={count}: ours-nft {total[('ours-nft', count)] / total[('debian', count)]:.3f}, "
+              f"ours-ipt {total[('ours-ipt', count)] / total[('debian', count)]:.3f}")
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -141,9 +158,12 @@ def main():
     ap.add_argument("--ref", default="/usr/lib/cni")
     ap.add_argument("-n", type=int, default=50)
     ap.add_argument("--containers", type=int, default=500)
+    ap.add_argument("--no-udp", action="store_true", help="publish two TCP ports (no conntrack flush on ADD and DEL)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--netns", help=argparse.SUPPRESS)
+    ap.add_argument("--empty-node", help=argparse.SUPPRESS)
+    ap.add_argument("--full-node", help=argparse.SUPPRESS)
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
     inner(a) if a.inner else outer(a)

@@ -2,9 +2,10 @@ import CNITestSupport
 import Foundation
 
 /// A throwaway node for the portmap tests: a "host" namespace with a dual-stack bridge network, and
-/// containers wired into it by an interface plugin (Debian's bridge + host-local until ours land;
-/// `CNI_IFACE_BIN` picks another directory), each with its prevResult. Everything lives in the
-/// namespaces and a temporary directory, deleted by `close()`.
+/// containers wired into it by bridge + host-local, each with its prevResult: Debian's bridge until
+/// ours lands (`CNI_IFACE_BIN` picks the directory of another one), with our host-local (found
+/// first on CNI_PATH). Everything lives in the namespaces and a temporary directory, deleted by
+/// `close()`.
 final class PortMapNetwork {
     let host: TestNamespace
     var containers: [TestNamespace] = []
@@ -53,7 +54,7 @@ final class PortMapNetwork {
 
     @discardableResult
     func interfacePlugin(_ verb: String, _ ns: TestNamespace, id: String) throws -> CommandOutput {
-        try PluginRunner(binary: interfaceBin + "/bridge", host: host, cniPath: interfaceBin)
+        try PluginRunner(binary: interfaceBin + "/bridge", host: host, cniPath: Binaries.directory + ":" + interfaceBin)
             .run(verb, config: bridgeConfig, netns: ns.path, containerID: id)
     }
 
