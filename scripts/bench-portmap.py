@@ -14,11 +14,11 @@ nftables (our nftables backend) and once in iptables (our iptables backend, whos
 to Debian's portmap's, which the test suite checks). Each round times every implementation on both
 nodes (the timing process switches between them with setns), so "flat" compares like with like.
 
-usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containers N] [--no-udp]
+usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containers N] [--no-udp] [--impls LIST]
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
 
-IMPLS = ("ours-nft", "ours-ipt", "debian")
+ALL_IMPLS = ("ours-nft", "ours-ipt", "debian")
 
 def prev_result(i):
     """A bridge-like prevResult for container i (addresses need not exist: nothing routes to them)."""
@@ -89,9 +89,9 @@ def inner(a):
                 run(a, ours, "ADD", config(i, backend, (20000 + 2 * i, 20001 + 2 * i)), f"ctr{i:04d}-{backend}")
         return
     nodes = {"empty": a.empty_node, "full": a.full_node}
-    times = {node: {impl: {"ADD": [], "DEL": []} for impl in IMPLS} for node in nodes}
+    times = {node: {impl: {"ADD": [], "DEL": []} for impl in a.impls} for node in nodes}
     for rnd in range(a.n + 3):  # 3 warm-up rounds
-        for k, impl in enumerate(IMPLS):
+        for k, impl in enumerate(a.impls):
             binary, backend, cid = impl_setup(a, impl)
             stdin = config(9999, backend, (40000 + 2 * k, 40001 + 2 * k), udp=not a.no_udp)
             for node, path in nodes.items():
@@ -110,7 +110,8 @@ def outer(a):
         return subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable, os.path.abspath(__file__),
                                "--inner", "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
                                "--empty-node", f"/var/run/netns/{empty}", "--full-node", f"/var/run/netns/{full}",
-                               "-n", str(a.n), "--containers", str(a.containers), *(["--no-udp"] if a.no_udp else []), *extra],
+                               "-n", str(a.n), "--containers", str(a.containers), "--impls", ",".join(a.impls),
+                               *(["--no-udp"] if a.no_udp else []), *extra],
                               check=True, capture_output=True, text=True)
     try:
         for ns in (empty, full, ctr):
@@ -138,7 +139,7 @@ def outer(a):
           f"{ipt.count('-A ')} iptables rules), measured alternately")
     print(f"{'implementation':<16} {'N=0 ADD':>8} {'DEL':>7} {'ADD+DEL':>8} {'N=' + str(n) + ' ADD':>10} {'DEL':>7} {'ADD+DEL':>8} {'flat':>6}")
     total = {}
-    for impl in IMPLS:
+    for impl in a.impls:
         row = []
         for node, count in (("empty", 0), ("full", n)):
             t = results[node][impl]
@@ -148,8 +149,9 @@ def outer(a):
         flat = total[(impl, n)] / total[(impl, 0)]
         print(f"{impl:<16} {row[0]:8.2f} {row[1]:7.2f} {row[2]:8.2f} {row[3]:10.2f} {row[4]:7.2f} {row[5]:8.2f} {flat:6.2f}")
     for count in (0, n):
-        print(f"ratio to debian at N={count}: ours-nft {total[('ours-nft', count)] / total[('debian', count)]:.3f}, "
-              f"ours-ipt {total[('ours-ipt', count)] / total[('debian', count)]:.3f}")
+        if ("debian", count) in total:
+            ours = [f"{impl} {total[(impl, count)] / total[('debian', count)]:.3f}" for impl in a.impls if impl != "debian"]
+            print(f"ratio to debian at N={count}: " + ", ".join(ours))
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
@@ -158,6 +160,7 @@ def main():
     ap.add_argument("--ref", default="/usr/lib/cni")
     ap.add_argument("-n", type=int, default=50)
     ap.add_argument("--containers", type=int, default=500)
+    ap.add_argument("--impls", default=",".join(ALL_IMPLS), help="comma-separated subset of " + ",".join(ALL_IMPLS))
     ap.add_argument("--no-udp", action="store_true", help="publish two TCP ports (no conntrack flush on ADD and DEL)")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--fill", action="store_true", help=argparse.SUPPRESS)
@@ -166,6 +169,9 @@ def main():
     ap.add_argument("--full-node", help=argparse.SUPPRESS)
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
+    a.impls = [i for i in a.impls.split(",") if i]
+    if not set(a.impls) <= set(ALL_IMPLS):
+        sys.exit(f"unknown implementation in {a.impls}")
     inner(a) if a.inner else outer(a)
 
 if __name__ == "__main__":

@@ -96,18 +96,22 @@ final class PortMapNetwork {
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
                 s.bind(("::", port)); s.listen(64)
-                while True:
-                    c, a = s.accept(); c.sendall(("%s %s\n" % (GREETING, peer(a))).encode()); c.close()
+                def serve():
+                    while True:
+                        c, a = s.accept(); c.sendall(("%s %s\n" % (GREETING, peer(a))).encode()); c.close()
+                return serve
             def udp(port):
                 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
                 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
                 s.bind(("::", port))
-                while True:
-                    d, a = s.recvfrom(2048); s.sendto(b"echo " + d + b" " + peer(a).encode(), a)
-            ports = sys.argv[2:]
-            for spec in ports:
-                kind, port = spec.split(":")
-                threading.Thread(target=tcp if kind == "t" else udp, args=(int(port),), daemon=True).start()
+                def serve():
+                    while True:
+                        d, a = s.recvfrom(2048); s.sendto(b"echo " + d + b" " + peer(a).encode(), a)
+                return serve
+            # Every socket is bound before "ready".
+            servers = [(tcp if kind == "t" else udp)(int(port)) for kind, port in (spec.split(":") for spec in sys.argv[2:])]
+            for serve in servers:
+                threading.Thread(target=serve, daemon=True).start()
             print("ready", flush=True)
             threading.Event().wait()
             """#
