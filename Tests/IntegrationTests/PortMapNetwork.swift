@@ -2,10 +2,9 @@ import CNITestSupport
 import Foundation
 
 /// A throwaway node for the portmap tests: a "host" namespace with a dual-stack bridge network, and
-/// containers wired into it by bridge + host-local, each with its prevResult: Debian's bridge until
-/// ours lands (`CNI_IFACE_BIN` picks the directory of another one), with our host-local (found
-/// first on CNI_PATH). Everything lives in the namespaces and a temporary directory, deleted by
-/// `close()`.
+/// containers wired into it by our bridge + host-local, each with its prevResult
+/// (`CNI_IFACE_BIN=/usr/lib/cni` runs the same tests over Debian's bridge; our host-local stays first
+/// on CNI_PATH). Everything lives in the namespaces and a temporary directory, deleted by `close()`.
 final class PortMapNetwork {
     let host: TestNamespace
     var containers: [TestNamespace] = []
@@ -22,7 +21,8 @@ final class PortMapNetwork {
 
     init(containers count: Int, network: String = "pmnet") throws {
         self.network = network
-        interfaceBin = ProcessInfo.processInfo.environment["CNI_IFACE_BIN"] ?? Binaries.referenceDirectory
+        let configured = ProcessInfo.processInfo.environment["CNI_IFACE_BIN"] ?? ""
+        interfaceBin = configured.isEmpty ? Binaries.directory : configured
         host = try TestNamespace("pm")
         dataDir = NSTemporaryDirectory() + "swcni-pm-" + UUID().uuidString
         do {
@@ -43,11 +43,12 @@ final class PortMapNetwork {
         }
     }
 
-    /// The bridge network's config (hairpin mode: with br_netfilter loaded, a DNATed packet back to
-    /// the port it came from is bridged out of that same port).
+    /// The bridge network's config, with masquerading as on a real node (hairpin mode: with
+    /// br_netfilter loaded, a DNATed packet back to the port it came from is bridged out of that
+    /// same port).
     var bridgeConfig: String {
         #"""
-        {"cniVersion":"1.0.0","name":"\#(network)","type":"bridge","bridge":"cnipm0","isGateway":true,"hairpinMode":true,
+        {"cniVersion":"1.0.0","name":"\#(network)","type":"bridge","bridge":"cnipm0","isGateway":true,"ipMasq":true,"hairpinMode":true,
          "ipam":{"type":"host-local","ranges":[[{"subnet":"\#(Self.subnet4).0/24"}],[{"subnet":"\#(Self.subnet6)/64"}]],"dataDir":"\#(dataDir)"}}
         """#
     }
