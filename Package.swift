@@ -76,7 +76,7 @@ let package = Package(
         .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal"),
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap"),
+        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),

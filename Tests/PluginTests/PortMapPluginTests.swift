@@ -103,8 +103,13 @@ struct PortMapPluginTests {
             let failing = FakePortMapper(.nftables, failure: broken)
             let (s2, o2) = try Self.run(PortMapPlugin(iptables: absent, nftables: failing), "DEL", Self.config(), in: ns[0])
             #expect(s2 == 1 && (jsonObject(o2)?["msg"] as? String)?.contains("boom") == true)
-            let (s3, _) = try Self.run(PortMapPlugin(iptables: absent, nftables: failing), "GC", Self.config(mappings: nil, prev: false), in: ns[0])
+            let gcConfig = Self.config(#","cni.dev/valid-attachments":[]"#, mappings: nil, prev: false)
+            let (s3, _) = try Self.run(PortMapPlugin(iptables: absent, nftables: failing), "GC", gcConfig, in: ns[0])
             #expect(s3 == 1 && failing.calls.last == "gc")
+            // Without a valid list nothing is known to be stale: no backend is asked.
+            let idle = FakePortMapper(.nftables)
+            let (s4, _) = try Self.run(PortMapPlugin(iptables: absent, nftables: idle), "GC", Self.config(mappings: nil, prev: false), in: ns[0])
+            #expect(s4 == 0 && !idle.calls.contains("gc"))
         }
     }
 

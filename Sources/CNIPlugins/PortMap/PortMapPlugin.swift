@@ -70,10 +70,12 @@ public struct PortMapPlugin: CNIPlugin {
         try backend(config).check(Self.attachment(config, context))
     }
 
-    /// Removes the rules of this network's attachments that are not in `cni.dev/valid-attachments`
-    /// (absent: none is valid, as `cnitool gc` means it), in both backends.
+    /// Removes the rules of this network's attachments that are not in `cni.dev/valid-attachments`,
+    /// in both backends. Without the list (`cnitool gc` sends none) nothing is known to be stale and
+    /// nothing is removed, as host-local, bridge and ptp read it: a missing list must never cost a
+    /// live container its published ports.
     public func gc(_ context: PluginContext) throws {
-        let valid = context.config.validAttachments ?? []
+        guard let valid = context.config.validAttachments else { return }
         var errors = CleanupErrors()
         var stale = StaleFlows()
         for mapper in [nftables, iptables] {
