@@ -89,12 +89,7 @@ extension IPTablesTools {
     /// is "maybe". Lets a DEL on a node with no such chain skip iptables-save altogether.
     public func natMayHold(_ family: IPFamily, chains: [String]) -> Bool {
         guard hasTools(for: family) else { return false }
-        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
-        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
-            legacy.split(separator: "\n").contains("nat")
-        {
-            return true
-        }
+        if Self.legacyNATLoaded(family) { return true }
         do {
             let connection = try NFTConnection()
             let table = NFTTableRef(family == .v4 ? .ip : .ip6, "nat")

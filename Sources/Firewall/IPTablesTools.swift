@@ -82,12 +82,7 @@ public struct IPTablesTools: Sendable {
     /// loaded tables in /proc/thread-self/net/ip{,6}_tables_names. When neither has a nat table, teardown
     /// and GC skip their two execs (most DELs on an nftables host). Unsure means true.
     func natMayHaveRules(_ family: IPFamily) -> Bool {
-        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
-        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
-            legacy.split(separator: "\n").contains("nat")
-        {
-            return true
-        }
+        if Self.legacyNATLoaded(family) { return true }
         do {
             return try NFTConnection().tableExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat"))
         } catch {
@@ -101,17 +96,23 @@ extension IPTablesTools {
     /// iptables-nft keeps each chain as an nftables chain of table `ip nat` / `ip6 nat`; with a
     /// legacy nat table loaded there is no telling. Unsure means true.
     func natMayHaveChain(_ chain: String, _ family: IPFamily) -> Bool {
-        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
-        if let legacy = readSmallFile("/proc/thread-self/net/" + names),
-            legacy.split(separator: "\n").contains("nat")
-        {
-            return true
-        }
+        if Self.legacyNATLoaded(family) { return true }
         do {
             return try NFTConnection().chainExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat").chain(chain))
         } catch {
             return true
         }
+    }
+}
+
+extension IPTablesTools {
+    /// Whether iptables-legacy's nat table of `family` exists in the calling thread's namespace
+    /// (/proc/thread-self/net/ip{,6}_tables_names lists it). The kernel creates it there on first
+    /// use, so a fresh namespace has none; its chains cannot be read without running a program.
+    static func legacyNATLoaded(_ family: IPFamily) -> Bool {
+        let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
+        guard let loaded = readSmallFile("/proc/thread-self/net/" + names) else { return false }
+        return loaded.split(separator: "\n").contains("nat")
     }
 }
 

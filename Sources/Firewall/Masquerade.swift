@@ -12,30 +12,34 @@ import NFTables
 public struct Masquerade: Sendable {
     public var iptables: any MasqueradeBackend
     public var nftables: any MasqueradeBackend
+    /// What the default backend rule reads about the node (``FirewallBackendKind/nodeDefault(_:)``).
+    public var node: any FirewallProbe
 
     public init(
-        iptables: any MasqueradeBackend = IPTablesMasquerade(), nftables: any MasqueradeBackend = NFTablesMasquerade()
+        iptables: any MasqueradeBackend = IPTablesMasquerade(), nftables: any MasqueradeBackend = NFTablesMasquerade(),
+        node: any FirewallProbe = NodeFirewallProbe()
     ) {
         self.iptables = iptables
         self.nftables = nftables
+        self.node = node
     }
 
-    /// The backend for ADD and CHECK.
-    ///
-    /// - `"iptables"` or `"nftables"`: that one (anything else is `.invalidConfig`, as in the reference).
-    /// - unset: iptables, the reference's default, when its programs are installed (`iptables-save` and
-    ///   `iptables-restore` on PATH or in /usr/sbin, /sbin); otherwise nftables. Nothing is executed to
-    ///   decide. The reference execs `iptables` to probe it and, when the binary is missing but CAP_NET_ADMIN
-    ///   was not available to the probe, could still pick iptables (plugins#1280); a missing binary is
-    ///   decisive here. An installed but broken iptables (a legacy binary without kernel support) fails the
-    ///   ADD with iptables-restore's message instead of silently switching.
-    public func backend(named configured: String?) throws(FirewallError) -> any MasqueradeBackend {
-        switch configured {
-        case nil: return iptables.isPresent() ? iptables : nftables
-        case MasqueradeBackendKind.iptables.rawValue?: return iptables
-        case MasqueradeBackendKind.nftables.rawValue?: return nftables
-        case let other?: throw FirewallError(.invalidConfig, "unknown ipmasq backend \"\(other)\"")
+    /// The backend `ipMasqBackend` names: nil when unset, `.invalidConfig` for anything but "iptables"
+    /// and "nftables", as in the reference. Reads nothing of the node.
+    public static func configuredKind(_ configured: String?) throws(FirewallError) -> MasqueradeBackendKind? {
+        guard let configured else { return nil }
+        guard let kind = MasqueradeBackendKind(rawValue: configured) else {
+            throw FirewallError(.invalidConfig, "unknown ipmasq backend \"\(configured)\"")
         }
+        return kind
+    }
+
+    /// The backend for ADD and CHECK: the configured one, else the node's default
+    /// (``FirewallBackendKind/nodeDefault(_:)``: iptables where the reference's iptables chains
+    /// already are, else nftables where the kernel has it). Nothing is executed to decide.
+    public func backend(named configured: String?) throws(FirewallError) -> any MasqueradeBackend {
+        let kind = try Self.configuredKind(configured) ?? .nodeDefault(node)
+        return kind == .iptables ? iptables : nftables
     }
 
     /// Installs the masquerade rules of `attachment` with the configured (or default) backend.

@@ -32,10 +32,7 @@ public struct AttachmentID: Hashable, Sendable {
 }
 
 /// Which implementation writes the masquerade rules; the raw values are the config's `ipMasqBackend`.
-public enum MasqueradeBackendKind: String, Sendable, CaseIterable {
-    case iptables
-    case nftables
-}
+public typealias MasqueradeBackendKind = FirewallBackendKind
 
 /// The masquerade rules of bridge and ptp, in the layout of one firewall API.
 ///

@@ -27,14 +27,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
 
     public init() {}
 
-    public func isPresent() -> Bool {
-        do {
-            _ = try NFTConnection().tableExists(Self.table)
-            return true
-        } catch {
-            return !error.isUnsupported
-        }
-    }
+    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables() }
 
     /// Equivalent to the reference's `nft -f` of: add table/chains, flush and refill `postrouting`, delete
     /// this attachment's stale rules, add one rule per address; all in one transaction.

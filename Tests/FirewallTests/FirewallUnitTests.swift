@@ -141,14 +141,66 @@ import Testing
         }
     }
 
-    @Test func explicitChoiceWinsAndUnsetPrefersInstalledIPTables() throws {
-        let withIPT = Masquerade(iptables: Fake(kind: .iptables, present: true), nftables: Fake(kind: .nftables, present: true))
-        let without = Masquerade(iptables: Fake(kind: .iptables, present: false), nftables: Fake(kind: .nftables, present: true))
-        #expect(try withIPT.backend(named: nil).kind == .iptables)
-        #expect(try without.backend(named: nil).kind == .nftables)
-        #expect(try without.backend(named: "iptables").kind == .iptables)
-        #expect(try withIPT.backend(named: "nftables").kind == .nftables)
-        #expect(throws: FirewallError.self) { try withIPT.backend(named: "ebtables") }
+    /// A node as the default rule sees it; counts what the rule asked.
+    final class Node: FirewallProbe, @unchecked Sendable {
+        let installed: Bool, inUse: Bool, nftables: Bool
+        private let lock = NSLock()
+        private var _asked: [String] = []
+        init(installed: Bool, inUse: Bool, nftables: Bool) {
+            (self.installed, self.inUse, self.nftables) = (installed, inUse, nftables)
+        }
+        var asked: [String] { lock.withLock { _asked } }
+        private func ask(_ what: String, _ answer: Bool) -> Bool {
+            lock.withLock { _asked.append(what) }
+            return answer
+        }
+        func iptablesInstalled() -> Bool { ask("installed", installed) }
+        func iptablesInUse() -> Bool { ask("inUse", inUse) }
+        func nftablesAvailable() -> Bool { ask("nftables", nftables) }
+    }
+
+    @Test func theDefaultFollowsTheNode() {
+        let table: [(installed: Bool, inUse: Bool, nftables: Bool, expected: FirewallBackendKind)] = [
+            (true, true, true, .iptables),  // the reference's chains are there: keep iptables
+            (true, true, false, .iptables),
+            (true, false, true, .nftables),  // a fresh node: nftables even with iptables installed
+            (false, true, true, .nftables),  // iptables state but no programs to write it with
+            (false, false, true, .nftables),
+            (true, false, false, .iptables),  // no nf_tables: iptables, which says why if it cannot work
+            (false, false, false, .iptables),
+        ]
+        for row in table {
+            let node = Node(installed: row.installed, inUse: row.inUse, nftables: row.nftables)
+            #expect(FirewallBackendKind.nodeDefault(node) == row.expected, "\(row)")
+        }
+    }
+
+    @Test func theNodeIsReadOnlyAsFarAsNeeded() {
+        let keep = Node(installed: true, inUse: true, nftables: true)
+        #expect(FirewallBackendKind.nodeDefault(keep) == .iptables)
+        #expect(keep.asked == ["installed", "inUse"])
+        let bare = Node(installed: false, inUse: true, nftables: true)
+        #expect(FirewallBackendKind.nodeDefault(bare) == .nftables)
+        #expect(bare.asked == ["installed", "nftables"])
+    }
+
+    @Test func explicitChoiceWinsAndUnsetFollowsTheNode() throws {
+        let backends = (iptables: Fake(kind: .iptables, present: true), nftables: Fake(kind: .nftables, present: true))
+        let iptablesNode = Node(installed: true, inUse: true, nftables: true)
+        let freshNode = Node(installed: true, inUse: false, nftables: true)
+        let old = Masquerade(iptables: backends.iptables, nftables: backends.nftables, node: iptablesNode)
+        let fresh = Masquerade(iptables: backends.iptables, nftables: backends.nftables, node: freshNode)
+        #expect(try old.backend(named: nil).kind == .iptables)
+        #expect(try fresh.backend(named: nil).kind == .nftables)
+        #expect(try fresh.backend(named: "iptables").kind == .iptables)
+        #expect(try old.backend(named: "nftables").kind == .nftables)
+        #expect(throws: FirewallError.self) { try old.backend(named: "ebtables") }
+        // Validating a name reads nothing of the node.
+        let untouched = Node(installed: true, inUse: true, nftables: true)
+        #expect(try Masquerade.configuredKind(nil) == nil)
+        #expect(try Masquerade.configuredKind("nftables") == .nftables)
+        #expect(throws: FirewallError.self) { try Masquerade.configuredKind("pf") }
+        #expect(untouched.asked.isEmpty)
     }
 
     @Test func teardownErrorsCountOnlyForPresentBackends() throws {
@@ -194,11 +246,10 @@ import Testing
 }
 
 @Suite struct IPTablesToolsTests {
-    @Test func withoutTheProgramsIPTablesIsAbsentAndNftablesIsTheDefault() throws {
+    @Test func withoutTheProgramsIPTablesIsAbsentAndNotTheDefault() throws {
         let none = IPTablesTools(save4: nil, restore4: nil, save6: nil, restore6: nil)
         #expect(!none.isPresent)
-        let masquerade = Masquerade(iptables: IPTablesMasquerade(tools: none))
-        #expect(try masquerade.backend(named: nil).kind == .nftables)
+        #expect(!NodeFirewallProbe(tools: none).iptablesInstalled())
         // Teardown and GC skip an absent iptables without error.
         try IPTablesMasquerade(tools: none).teardown(MasqueradeAttachment(network: "n", containerID: "c", ifName: "eth0"))
         try IPTablesMasquerade(tools: none).gc(network: "n", keeping: [])

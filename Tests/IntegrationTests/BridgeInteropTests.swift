@@ -46,11 +46,12 @@ struct BridgeInteropTests {
 
     /// From a pristine host namespace, ADD then DEL leaves the same firewall state as Debian's pair
     /// does: no rule, chain or jump of the attachment, only the empty tables iptables-nft created
-    /// (iptables-save prints the empty nat table afterwards, as it does after the reference).
+    /// (iptables-save prints the empty nat table afterwards, as it does after the reference). With
+    /// iptables named: ours would pick nftables on a pristine node, Debian's 1.1.1 knows only iptables.
     @Test func addThenDelLeavesWhatDebiansLeaves() throws {
         try withBridgeLab { ours in
             try withBridgeLab { theirs in
-                let extra = #""isGateway":true,"ipMasq":true,"macspoofchk":true"#
+                let extra = #""isGateway":true,"ipMasq":true,"ipMasqBackend":"iptables","macspoofchk":true"#
                 for (lab, runner) in [(ours, ours.ours()), (theirs, theirs.reference())] {
                     #expect(try lab.iptablesSave().split(separator: "\n").allSatisfy { $0.isEmpty })
                     try lab.run(runner, "ADD", lab.config(subnets: ["10.69.0.0/24"], extra: extra), container: lab.containers[0], id: "pristine")
@@ -108,10 +109,10 @@ struct BridgeInteropTests {
         }
     }
 
-    /// Our ADD (default masquerade backend: iptables, which Debian 1.1.1 also uses) removed by Debian's DEL.
+    /// Our ADD with the iptables masquerade (the only backend Debian 1.1.1 knows) removed by Debian's DEL.
     @Test func oursTornDownByDebians() throws {
         try withBridgeLab { lab in
-            let config = lab.config(extra: #""isGateway":true,"ipMasq":true,"macspoofchk":true"#)
+            let config = lab.config(extra: #""isGateway":true,"ipMasq":true,"ipMasqBackend":"iptables","macspoofchk":true"#)
             try lab.run(lab.ours(), "ADD", config, container: lab.containers[0], id: "mine")
             #expect(try lab.iptablesSave().contains(":CNI-"))
             try lab.run(lab.reference(), "DEL", config, container: lab.containers[0], id: "mine")

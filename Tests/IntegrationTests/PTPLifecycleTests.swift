@@ -155,7 +155,8 @@ struct PTPLifecycleTests {
             case "container subnet route": try container.check(["ip", "-6", "route", "del", "fd77::/64", "dev", "eth0"])
             case "host route": try host.check(["ip", "route", "del", "10.77.0.2/32", "dev", veth])
             case "host gateway address": try host.check(["ip", "addr", "del", "fd77::1/128", "dev", veth])
-            case "masquerade rule": try host.check(["iptables", "-t", "nat", "-F", "POSTROUTING"])
+            case "masquerade rule":  // nftables: the default on a fresh node
+                try host.check(["nft", "flush", "chain", "inet", "cni_plugins_masquerade", "masq_checks"])
             case "lease":  // host-local's CHECK passes while any lease of the attachment is left
                 for lease in net.leases() { try FileManager.default.removeItem(atPath: "\(net.dataDir)/\(net.name)/\(lease)") }
             default: break
@@ -170,7 +171,8 @@ struct PTPLifecycleTests {
     @Test func gcRemovesStaleAttachmentsAndStatusAsksIPAM() throws {
         try withTestNamespaces(3, prefix: "ptp") { ns in
             let net = PTPNetwork(host: ns[0])
-            let config = net.config(version: "1.1.0", subnets: ["10.77.0.0/29"], extra: ["ipMasq": true])
+            // iptables, whose GC removes whole chains (nftables' GC is rule by rule).
+            let config = net.config(version: "1.1.0", subnets: ["10.77.0.0/29"], extra: ["ipMasq": true, "ipMasqBackend": "iptables"])
             try net.add(ns[1], config: config, id: "alive")
             try net.add(ns[2], config: config, id: "stale")
             #expect(net.leases() == ["10.77.0.2", "10.77.0.3"])

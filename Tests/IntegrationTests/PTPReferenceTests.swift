@@ -37,7 +37,10 @@ struct PTPReferenceTests {
         try withTestNamespaces(4, prefix: "ptp") { ns in
             let ours = PTPNetwork(host: ns[0])
             let theirs = PTPNetwork(host: ns[1], binary: Self.referencePTP, cniPath: Binaries.referenceDirectory)
-            let extra: [String: Any] = ["ipMasq": true, "mtu": 1400, "dns": ["nameservers": ["10.77.0.53"]]]
+            // Debian's 1.1.1 knows only iptables (and ignores the key); ours would pick nftables on a fresh node.
+            let extra: [String: Any] = [
+                "ipMasq": true, "ipMasqBackend": "iptables", "mtu": 1400, "dns": ["nameservers": ["10.77.0.53"]],
+            ]
             let subnets = ["10.77.0.0/24", "fd77::/64"]
             let routes = ["0.0.0.0/0", "192.168.50.0/24", "::/0"]
             let a = try ours.add(ns[2], config: ours.config(version: version, subnets: subnets, routes: routes, extra: extra))
@@ -50,13 +53,15 @@ struct PTPReferenceTests {
         }
     }
 
-    /// A node can mix the two binaries: either one's DEL removes what the other's ADD made.
+    /// A node can mix the two binaries: either one's DEL removes what the other's ADD made, in the
+    /// iptables layout (the only one Debian's 1.1.1 knows; a node with its chains keeps it by default).
     @Test(arguments: [true, false])
     func eachDeletesWhatTheOtherAdded(referenceAdds: Bool) throws {
         try withTestNamespaces(2, prefix: "ptp") { ns in
             let ours = PTPNetwork(host: ns[0])
             let reference = ours.with(binary: Self.referencePTP, cniPath: Binaries.referenceDirectory)
-            let config = ours.config(version: "1.0.0", subnets: ["10.77.0.0/24", "fd77::/64"], extra: ["ipMasq": true])
+            let config = ours.config(
+                version: "1.0.0", subnets: ["10.77.0.0/24", "fd77::/64"], extra: ["ipMasq": true, "ipMasqBackend": "iptables"])
             let (adder, deleter) = referenceAdds ? (reference, ours.runner) : (ours.runner, reference)
             let add = try adder.run("ADD", config: config, netns: ns[1].path)
             try #require(add.status == 0, "\(add.stdout)")

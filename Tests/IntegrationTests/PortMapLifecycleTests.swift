@@ -36,6 +36,35 @@ struct PortMapLifecycleTests {
         }
     }
 
+    /// With no backend configured, bridge's masquerade and portmap follow the node together: nftables
+    /// on a fresh node, iptables once Debian's portmap (iptables only) has left its chains there.
+    @Test func theDefaultBackendFollowsTheNode() throws {
+        try withPortMapNetwork(containers: 3) { net in
+            let oursOnly = net.interfaceBin == Binaries.directory
+            if oursOnly {
+                // Our bridge's ipMasq on a fresh node went to nftables, and so does our portmap.
+                #expect(try net.ruleset().contains("cni_plugins_masquerade"))
+                #expect(try !net.iptablesSave().contains("CNI-"))
+                #expect(try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings)).succeeded)
+                #expect(try net.ruleset().contains("cni_hostport"))
+                #expect(try !net.iptablesSave().contains("CNI-"))
+            }
+            // Debian's portmap leaves CNI-HOSTPORT-* chains: from now on the node is an iptables node.
+            #expect(try net.portmap("ADD", 1, config: net.portmapConfig(1, mappings: Self.mappings), binary: Self.debian).succeeded)
+            #expect(try net.portmap("ADD", 2, config: net.portmapConfig(2, mappings: Self.mappings)).succeeded)
+            #expect(try net.iptablesSave().contains(#"dnat name: \"pmnet\" id: \"ctr2\""#))
+            // A new attachment of our bridge masquerades through iptables too.
+            let late = try TestNamespace("pmc")
+            net.containers.append(late)
+            #expect(try net.interfacePlugin("ADD", late, id: "ctr3").succeeded)
+            #expect(try net.iptablesSave().contains(#"name: \"pmnet\" id: \"ctr3\""#))
+            for i in 0..<3 {
+                #expect(try net.portmap("DEL", i, config: net.portmapConfig(i, mappings: Self.mappings)).succeeded)
+            }
+            #expect(try !Self.hasRules(net))
+        }
+    }
+
     @Test(arguments: ["nftables", "iptables"])
     func delIsIdempotentWithOrWithoutPrevResultAndMappings(backend: String) throws {
         try withPortMapNetwork(containers: 1) { net in

@@ -84,30 +84,30 @@ struct PortMapConfigTests {
     }
 
     @Test func backendRule() throws {
-        // Unset: iptables when its tools are installed, nftables otherwise.
-        #expect(try Self.config().backend(iptablesInstalled: true) == .iptables)
-        #expect(try Self.config().backend(iptablesInstalled: false) == .nftables)
+        // Unset: the node's default (FirewallBackendKind.nodeDefault, tested in FirewallTests).
+        #expect(try Self.config().backend(nodeDefault: .iptables) == .iptables)
+        #expect(try Self.config().backend(nodeDefault: .nftables) == .nftables)
         // Explicit wins.
-        #expect(try Self.config(#","backend":"nftables""#).backend(iptablesInstalled: true) == .nftables)
-        #expect(try Self.config(#","backend":"iptables""#).backend(iptablesInstalled: false) == .iptables)
+        #expect(try Self.config(#","backend":"nftables""#).backend(nodeDefault: .iptables) == .nftables)
+        #expect(try Self.config(#","backend":"iptables""#).backend(nodeDefault: .nftables) == .iptables)
         // Unset with backend-specific options: the backend they are written for.
-        #expect(try Self.config(#","conditionsV4":["ip","saddr","10.0.0.0/8"]"#).backend(iptablesInstalled: true) == .nftables)
-        #expect(try Self.config(#","conditionsV4":["-s","10.0.0.0/8"]"#).backend(iptablesInstalled: false) == .iptables)
-        #expect(try Self.config(#","conditionsV6":["!","-s","fd00::/8"]"#).backend(iptablesInstalled: false) == .iptables)
-        #expect(try Self.config(#","externalSetMarkChain":"KUBE-MARK-MASQ""#).backend(iptablesInstalled: false) == .iptables)
-        #expect(try Self.config(#","conditionsV4":[""]"#).backend(iptablesInstalled: false) == .nftables)
+        #expect(try Self.config(#","conditionsV4":["ip","saddr","10.0.0.0/8"]"#).backend(nodeDefault: .iptables) == .nftables)
+        #expect(try Self.config(#","conditionsV4":["-s","10.0.0.0/8"]"#).backend(nodeDefault: .nftables) == .iptables)
+        #expect(try Self.config(#","conditionsV6":["!","-s","fd00::/8"]"#).backend(nodeDefault: .nftables) == .iptables)
+        #expect(try Self.config(#","externalSetMarkChain":"KUBE-MARK-MASQ""#).backend(nodeDefault: .nftables) == .iptables)
+        #expect(try Self.config(#","conditionsV4":[""]"#).backend(nodeDefault: .nftables) == .nftables)
         // Options for the other backend are refused, with the reference's message.
         #expect(throws: PortMapError.self) {
-            try Self.config(#","backend":"nftables","externalSetMarkChain":"X""#).backend(iptablesInstalled: true)
+            try Self.config(#","backend":"nftables","externalSetMarkChain":"X""#).backend(nodeDefault: .iptables)
         }
         do {
-            _ = try Self.config(#","backend":"iptables","conditionsV4":["ip","saddr","1.2.3.4"]"#).backend(iptablesInstalled: true)
+            _ = try Self.config(#","backend":"iptables","conditionsV4":["ip","saddr","1.2.3.4"]"#).backend(nodeDefault: .iptables)
             Issue.record("accepted nftables conditions with the iptables backend")
         } catch let error as PortMapError {
             #expect(error.message == "iptables backend was requested but configuration contains nftables-specific options [conditionsV4]")
         }
         #expect(throws: PortMapError.self) {
-            try Self.config(#","conditionsV4":["-s","1.2.3.4"],"conditionsV6":["ip6","saddr","::1"]"#).backend(iptablesInstalled: true)
+            try Self.config(#","conditionsV4":["-s","1.2.3.4"],"conditionsV6":["ip6","saddr","::1"]"#).backend(nodeDefault: .iptables)
         }
     }
 

@@ -23,8 +23,9 @@ public struct BridgeConfig: Sendable, Hashable {
     public var forceAddress: Bool
     /// `ipMasq`: masquerade container traffic leaving its subnet.
     public var ipMasq: Bool
-    /// `ipMasqBackend`: "iptables" or "nftables"; nil picks iptables when its programs are
-    /// installed, nftables otherwise (Firewall's `Masquerade.backend(named:)`).
+    /// `ipMasqBackend`: "iptables" or "nftables"; nil follows the node: iptables where the
+    /// reference's iptables chains already are, nftables otherwise (Firewall's
+    /// `FirewallBackendKind.nodeDefault`).
     public var ipMasqBackend: String?
     /// `mtu`: for a new bridge and both veth ends; nil keeps the kernel default.
     public var mtu: UInt32?

@@ -6,7 +6,7 @@ import CNI
 /// | key | default | meaning |
 /// |---|---|---|
 /// | `ipMasq` | false | masquerade traffic from the container leaving its subnet |
-/// | `ipMasqBackend` | iptables if installed, else nftables | `"iptables"` or `"nftables"` |
+/// | `ipMasqBackend` | the node's: iptables where the reference's iptables chains are, else nftables | `"iptables"` or `"nftables"` |
 /// | `mtu` | kernel default | MTU of both veth ends |
 /// | `ipam` | required | the IPAM plugin (its `type`) and its options |
 /// | `dns` | IPAM's | replaces the IPAM result's DNS when any field is set |

@@ -17,7 +17,7 @@ struct PTPMasquerade {
 
     /// Fails on an unknown `ipMasqBackend` before anything is allocated.
     func validateBackend() throws(CNIError) {
-        do { _ = try masquerade.backend(named: config.ipMasqBackend) } catch { throw CNIError(firewall: error) }
+        do { _ = try Masquerade.configuredKind(config.ipMasqBackend) } catch { throw CNIError(firewall: error) }
     }
 
     func setup(_ addresses: [IPNetwork]) throws(CNIError) {

@@ -18,14 +18,7 @@ public struct NFTablesPortMapper: PortMapper {
 
     public init() {}
 
-    public func isPresent() -> Bool {
-        do {
-            _ = try NFTConnection().tableExists(NFTPortMapLayout.table(.v4))
-            return true
-        } catch {
-            return !error.isUnsupported
-        }
-    }
+    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables() }
 
     public func checkUsable() throws(PortMapError) {
         do {

@@ -1,11 +1,9 @@
 import CNI
+import Firewall
 import NetAddress
 
 /// Which firewall API holds the rules; the raw values are the config's `backend`.
-public enum PortMapBackendKind: String, Sendable, Hashable, CaseIterable {
-    case iptables
-    case nftables
-}
+public typealias PortMapBackendKind = FirewallBackendKind
 
 /// The options that shape the rules (everything in the config but the mappings).
 public struct PortMapOptions: Sendable, Hashable {
@@ -37,7 +35,7 @@ public struct PortMapOptions: Sendable, Hashable {
 public struct PortMapConfig: Sendable {
     public var network: String
     public var cniVersion: String
-    /// `backend` as configured (nil: chosen by `backend(iptablesInstalled:)`).
+    /// `backend` as configured (nil: chosen by `backend(nodeDefault:)`).
     public var backend: PortMapBackendKind?
     public var options = PortMapOptions()
     /// `runtimeConfig.portMappings` (capability `portMappings`).
@@ -86,14 +84,15 @@ public struct PortMapConfig: Sendable {
         return out
     }
 
-    /// The backend for ADD and CHECK:
+    /// The backend for ADD, CHECK and STATUS:
     /// 1. `backend` when set;
     /// 2. else the one the backend-specific options are written for (`externalSetMarkChain` and
     ///    iptables-style conditions mean iptables, nftables-style conditions mean nftables);
-    /// 3. else iptables when iptables-save/iptables-restore are installed (the reference's default,
-    ///    and the masquerade's, so one node keeps one layout), otherwise nftables.
+    /// 3. else `nodeDefault`, the rule the masquerade follows too, so that one node keeps one
+    ///    layout (``FirewallBackendKind/nodeDefault(_:)``: iptables where the reference's
+    ///    iptables chains already are, else nftables). Only evaluated here.
     /// Options written for the other backend are refused with the reference's message.
-    public func backend(iptablesInstalled: Bool) throws(PortMapError) -> PortMapBackendKind {
+    public func backend(nodeDefault: @autoclosure () -> PortMapBackendKind) throws(PortMapError) -> PortMapBackendKind {
         let implied = optionBackends
         let chosen: PortMapBackendKind
         if let backend {
@@ -101,7 +100,7 @@ public struct PortMapConfig: Sendable {
         } else if let first = implied.first, implied.allSatisfy({ $0.backend == first.backend }) {
             chosen = first.backend
         } else {
-            chosen = iptablesInstalled ? .iptables : .nftables
+            chosen = nodeDefault()
         }
         let wrong = implied.filter { $0.backend != chosen }.map(\.option)
         if !wrong.isEmpty {

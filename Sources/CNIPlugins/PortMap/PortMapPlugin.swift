@@ -1,4 +1,5 @@
 import CNI
+import Firewall
 import NetAddress
 import PluginKit
 
@@ -12,10 +13,16 @@ import PluginKit
 public struct PortMapPlugin: CNIPlugin {
     public var iptables: any PortMapper
     public var nftables: any PortMapper
+    /// What the default backend rule reads about the node (shared with the masquerade).
+    public var node: any FirewallProbe
 
-    public init(iptables: any PortMapper = IPTablesPortMapper(), nftables: any PortMapper = NFTablesPortMapper()) {
+    public init(
+        iptables: any PortMapper = IPTablesPortMapper(), nftables: any PortMapper = NFTablesPortMapper(),
+        node: any FirewallProbe = NodeFirewallProbe()
+    ) {
         self.iptables = iptables
         self.nftables = nftables
+        self.node = node
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
@@ -106,7 +113,7 @@ public struct PortMapPlugin: CNIPlugin {
     }
 
     private func backend(_ config: PortMapConfig) throws(PortMapError) -> any PortMapper {
-        try config.backend(iptablesInstalled: iptables.isPresent()) == .iptables ? iptables : nftables
+        try config.backend(nodeDefault: .nodeDefault(node)) == .iptables ? iptables : nftables
     }
 
     static func attachment(_ config: PortMapConfig, _ context: PluginContext) -> PortMapAttachment {
