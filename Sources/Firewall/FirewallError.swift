@@ -4,8 +4,8 @@ import SystemPackage
 /// A failed firewall operation: a code, a message naming the object (chain, rule, container), and the cause
 /// (the nftables error, or what iptables-restore printed).
 ///
-/// The CNI layer maps codes to CNI error codes in one place; `.invalidConfig` is the only one a user can fix
-/// by editing the network config, `.busy` is worth retrying (CNI code 11), the rest are internal (999).
+/// Its CNI code is decided in one place (`FirewallError+CNI.swift`): `.invalidConfig` is the only one a user
+/// can fix by editing the network config (7), `.busy` is worth retrying (11), the rest are internal (999).
 public struct FirewallError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: Hashable, Sendable { case invalidConfig, nftables, iptables, spawn, busy, checkFailed, multiple }

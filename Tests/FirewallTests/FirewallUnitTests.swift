@@ -1,4 +1,6 @@
+import CNI
 import Foundation
+import NFTables
 import NetAddress
 import Testing
 
@@ -220,6 +222,21 @@ import Testing
             #expect(error.underlying.count == 2)
             #expect(error.description == "iptables broke; nftables broke")
         }
+    }
+}
+
+/// The CNI codes firewall errors reach the runtime with, whichever plugin ran them.
+@Suite struct FirewallErrorCodeTests {
+    @Test func configIsSevenBusyIsElevenTheRestInternal() {
+        #expect(CNIError(FirewallError(.invalidConfig, "unknown ipmasq backend \"pf\"")).code == .invalidNetworkConfig)
+        #expect(CNIError(FirewallError(.busy, "restore", cause: "xtables lock")).code == .tryAgainLater)
+        for code in [FirewallError.Code.nftables, .iptables, .spawn, .checkFailed] {
+            #expect(CNIError(FirewallError(code, "x")).code == .internal)
+        }
+        let both = FirewallError(.multiple, "teardown", underlying: [FirewallError(.busy, "a"), FirewallError(.iptables, "b")])
+        #expect(CNIError(both) == CNIError(.internal, "a; b"))
+        #expect(CNIError(FirewallError(.busy, "restore", cause: "lock")).msg == "restore: lock")
+        #expect(CNIError(NFTError(.kernel, operation: "add rule", errno: .permissionDenied)).code == .internal)
     }
 }
 

@@ -1,6 +1,7 @@
 import CNI
 import CNITestSupport
 import Firewall
+import NFTables
 import Foundation
 import NetAddress
 import Testing
@@ -130,6 +131,14 @@ struct PortMapPluginTests {
             let real = PortMapPlugin(iptables: noTools, nftables: NFTablesPortMapper())
             #expect(try Self.run(real, "STATUS", Self.config(mappings: nil, prev: false), in: ns[0]).0 == 0)
         }
+    }
+
+    @Test func firewallErrorsKeepTheirOwnCode() {
+        #expect(PortMapError("set up", FirewallError(.busy, "iptables-restore", cause: "lock")).cniError.code == .tryAgainLater)
+        #expect(PortMapError("set up", FirewallError(.invalidConfig, "no ip6tables-restore")).cniError.code == .invalidNetworkConfig)
+        #expect(PortMapError("set up", FirewallError(.iptables, "exit status 2")).cniError.code == .internal)
+        #expect(PortMapError("set up", NFTError(.kernel, operation: "add rule")).cniError.code == .internal)
+        #expect(PortMapError("set up", FirewallError(.busy, "restore", cause: "lock")).cniError.msg == "set up: restore: lock")
     }
 
     @Test func checkNeedsPrevResultAndUsesTheConfiguredBackend() throws {

@@ -1,10 +1,9 @@
 import CNI
-import Firewall
 
 /// A failure of the bridge plugin: what went wrong, naming the object (bridge, port, VLAN,
 /// address), with the underlying error when there is one. The CNI code is decided here, in one
-/// place: configuration mistakes are 7 (the user fixes the network config), a firewall that is busy
-/// is 11 (worth retrying), everything else is 999 as in the reference.
+/// place: configuration mistakes are 7 (the user fixes the network config), everything else is
+/// 999 as in the reference. (The masquerade's `FirewallError` carries its own code: 7, 11 or 999.)
 public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -24,7 +23,7 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
         public static let noAddresses = Code("no addresses")
         /// CHECK found the attachment not as ADD left it.
         public static let checkFailed = Code("check failed")
-        /// A firewall (masquerade, spoof check) operation failed.
+        /// A spoof-check (nftables) operation failed.
         public static let firewall = Code("firewall")
         /// A kernel operation failed; see the cause.
         public static let system = Code("system")
@@ -35,19 +34,11 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
     public var code: Code
     public var message: String
     public var cause: (any Error)?
-    /// Set for firewall failures, to tell a busy xtables lock (retry) from the rest.
-    var firewallCode: FirewallError.Code?
 
     public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause
-    }
-
-    /// A firewall failure, with what we were doing.
-    init(firewall error: FirewallError) {
-        self.init(.firewall, error.description)
-        firewallCode = error.code
     }
 
     public var description: String {
@@ -59,8 +50,6 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
         switch code {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, description)
         case .decoding: return CNIError(.decodingFailure, description)
-        case .firewall where firewallCode == .busy: return CNIError(.tryAgainLater, description)
-        case .firewall where firewallCode == .invalidConfig: return CNIError(.invalidNetworkConfig, description)
         default: return CNIError(.internal, description)
         }
     }
@@ -69,6 +58,7 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
 
     /// Runs `body`, turning a failure into `code` with `message` and the failure as its cause.
     /// Errors that already carry a CNI code of their own (a delegate's, ours) pass unchanged.
+    /// (No caller wraps firewall work: `FirewallError` goes to the runtime with its own code.)
     static func wrapping<T>(_ code: Code = .system, _ message: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -76,19 +66,8 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
             throw error
         } catch let error as CNIError {
             throw error
-        } catch let error as FirewallError {
-            throw BridgeError(firewall: error)
         } catch {
             throw BridgeError(code, message(), cause: error)
         }
-    }
-}
-
-/// Runs a firewall operation, its error mapped to a ``BridgeError``.
-func firewall<T>(_ body: () throws(FirewallError) -> T) throws(BridgeError) -> T {
-    do {
-        return try body()
-    } catch {
-        throw BridgeError(firewall: error)
     }
 }

@@ -104,9 +104,7 @@ extension BridgePlugin {
             let masquerade = Masquerade()
             let backend = config.ipMasqBackend
             // Works in the namespace of the thread that creates it: this one, the host's.
-            let step = ConcurrentStep { () throws in
-                try firewall { () throws(FirewallError) in try masquerade.setup(attachment, backend: backend) }
-            }
+            let step = ConcurrentStep { () throws in try masquerade.setup(attachment, backend: backend) }
             masquerading = step
             rollback.add {
                 _ = try? step.join()

@@ -33,7 +33,7 @@ extension BridgePlugin {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName,
                 addresses: result.ips.filter { $0.interface == containerEntry.index }.map(\.address))
-            try firewall { () throws(FirewallError) in try Masquerade().check(attachment, backend: config.ipMasqBackend) }
+            try Masquerade().check(attachment, backend: config.ipMasqBackend)
         }
         if config.macSpoofCheck, let mac = containerLink.mac {
             try SpoofCheck(containerID: context.containerID, ifName: context.ifName).check(hostInterface: hostEnd.name, mac: mac)

@@ -72,7 +72,7 @@ extension BridgePlugin {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName, addresses: addresses)
             errors.run("masquerade teardown") { () throws in
-                try firewall { () throws(FirewallError) in try Masquerade().teardown(attachment) }
+                try Masquerade().teardown(attachment)
             }
         }
         // The strand reports its own failures; `join` itself fails only if the strand threw.

@@ -33,7 +33,7 @@ public struct BridgePlugin: CNIPlugin {
             let keep = valid.map { AttachmentID(containerID: $0.containerID, ifName: $0.ifName) }
             if config.isLayer3 {
                 errors.run("masquerade GC") { () throws in
-                    try firewall { () throws(FirewallError) in try Masquerade().gc(network: config.network, keeping: keep) }
+                    try Masquerade().gc(network: config.network, keeping: keep)
                 }
             }
             if config.macSpoofCheck {

@@ -3,7 +3,8 @@ import Firewall
 import NFTables
 
 /// What went wrong in portmap, with a message naming the object (mapping, chain, container) and the
-/// underlying cause. Mapped to CNI codes in one place (`cniError`).
+/// underlying cause. Mapped to CNI codes in one place (`cniError`); a firewall failure keeps the
+/// code its own error maps to (`FirewallError+CNI.swift`).
 public struct PortMapError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable, Hashable {
         /// A config or runtimeConfig value that cannot work (bad port, unknown protocol or backend).
@@ -12,10 +13,9 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
         case decoding
         /// ADD or CHECK without prevResult (portmap only runs chained).
         case notChained
-        /// The firewall refused or failed (nftables, iptables-restore, a helper program).
+        /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
+        /// has the firewall's error.
         case firewall
-        /// The xtables lock or a concurrent change got in the way; a retry may succeed.
-        case busy
         /// CHECK found rules missing or different.
         case checkFailed
         /// STATUS: the selected backend cannot be used here.
@@ -26,40 +26,41 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
 
     public var kind: Kind
     public var message: String
+    /// For `.firewall`: the firewall's error, which decides the CNI code.
+    public var cause: (any CNIErrorConvertible & Sendable)?
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, cause: (any CNIErrorConvertible & Sendable)? = nil) {
         self.kind = kind
         self.message = message
+        self.cause = cause
     }
 
     static func config(_ message: String) -> PortMapError { PortMapError(.invalidConfig, message) }
 
     /// A firewall error with what portmap was doing.
     init(_ context: String, _ error: FirewallError) {
-        self.init(error.code == .busy ? .busy : error.code == .checkFailed ? .checkFailed : .firewall,
-                  "\(context): \(error)")
-        if error.code == .invalidConfig { kind = .invalidConfig }
+        self.init(.firewall, "\(context): \(error)", cause: error)
     }
 
     /// An nftables error with what portmap was doing.
     init(_ context: String, _ error: NFTError) {
-        self.init(.firewall, "\(context): \(error)")
+        self.init(.firewall, "\(context): \(error)", cause: error)
     }
 
     public var description: String { message }
 }
 
 extension PortMapError: CNIErrorConvertible {
-    /// Config mistakes are 7 and type errors 6, as the spec defines them; a transient lock or
-    /// concurrent change is 11 (retry); STATUS's "cannot service ADD" is 50. The rest stays 999,
-    /// the code the reference reports every failure with.
+    /// Config mistakes are 7 and type errors 6, as the spec defines them; STATUS's "cannot service
+    /// ADD" is 50; a firewall failure has its own error's code (a transient xtables lock is 11). The
+    /// rest stays 999, the code the reference reports every failure with.
     public var cniError: CNIError {
         switch kind {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
         case .decoding: return CNIError(.decodingFailure, message)
-        case .busy: return CNIError(.tryAgainLater, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)
-        case .notChained, .firewall, .checkFailed, .system: return CNIError(.internal, message)
+        case .firewall: return CNIError(cause?.cniError.code ?? .internal, message)
+        case .notChained, .checkFailed, .system: return CNIError(.internal, message)
         }
     }
 }
