@@ -131,19 +131,36 @@ public struct VethPair: Hashable, Sendable {
         return VethPair(host: upHost, container: container)
     }
 
+    /// The link `name` and its global-unicast addresses (which DEL needs to tear down
+    /// masquerading), or nil when there is no such link. A link that vanishes between the lookup
+    /// and the address listing (the kernel destroys a deleted namespace's veths asynchronously, and
+    /// deleting one end takes the other) is "no such link" too, not an error. Equivalent to
+    /// `ip addr show dev <name>`.
+    public static func lookup(named name: String, in stack: NetworkStack) throws -> (link: Link, addresses: [IPNetwork])? {
+        try InterfaceError.wrapping(name, "cannot look up \"\(name)\"") { () throws -> (link: Link, addresses: [IPNetwork])? in
+            do {
+                guard let link = try stack.netlink.link(named: name) else { return nil }
+                let addresses = try stack.netlink.addresses(index: link.index)
+                return (link, addresses.map(\.network).filter(\.address.isGlobalUnicast))
+            } catch let error as NetlinkError where error.isNotFound {
+                return nil
+            }
+        }
+    }
+
     /// Deletes the link `name` (for a veth, both ends) and returns its global-unicast addresses,
-    /// which DEL needs to tear down masquerading. Returns nil when there is no such link, which
-    /// DEL treats as already done. Equivalent to `ip addr show dev <name>; ip link del <name>`.
+    /// which DEL needs to tear down masquerading. Returns nil when there is no such link, or when
+    /// it vanishes on the way, which DEL treats as already done. Equivalent to
+    /// `ip addr show dev <name>; ip link del <name>`.
     public static func delete(named name: String, in stack: NetworkStack) throws -> [IPNetwork]? {
-        try InterfaceError.wrapping(name, "failed to delete \"\(name)\"") { () throws -> [IPNetwork]? in
-            guard let link = try stack.netlink.link(named: name) else { return nil }
-            let addresses = try stack.netlink.addresses(index: link.index)
+        guard let (link, addresses) = try lookup(named: name, in: stack) else { return nil }
+        return try InterfaceError.wrapping(name, "failed to delete \"\(name)\"") { () throws -> [IPNetwork]? in
             do {
                 try stack.netlink.deleteLink(link)
             } catch let error as NetlinkError where error.isNotFound {
                 return nil
             }
-            return addresses.map(\.network).filter(\.address.isGlobalUnicast)
+            return addresses
         }
     }
 }

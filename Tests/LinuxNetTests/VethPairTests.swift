@@ -131,4 +131,42 @@ import Testing
             #expect(try VethPair.delete(named: "eth0", in: container) == nil)
         }
     }
+
+    /// The link vanishes between its lookup and the address listing (a namespace being destroyed
+    /// takes its veths with it): already gone, not an error.
+    @Test func aLinkThatVanishesOnTheWayIsAlreadyGone() throws {
+        try withHostAndContainer { hostNS, ctrNS, host, container in
+            for operation in ["lookup", "delete"] {
+                let pair = try VethPair.create(VethPair.Configuration(containerName: "eth0", container: container, host: host))
+                // A real socket in the container namespace; the link goes right before the address dump.
+                let socket = try ctrNS.perform { try SocketTransport() }
+                let cue = CueTransport(socket) { request in
+                    if request.type == 22 { _ = try? Command.run(["ip", "-n", ctrNS.name, "link", "del", "eth0"]) }  // RTM_GETADDR
+                }
+                let racing = NetworkStack(namespace: container.namespace, netlink: RouteNetlink(transport: cue))
+                if operation == "lookup" {
+                    #expect(try VethPair.lookup(named: "eth0", in: racing) == nil)
+                } else {
+                    #expect(try VethPair.delete(named: "eth0", in: racing) == nil)
+                }
+                #expect(try ctrNS.ipLink("eth0") == nil && hostNS.ipLink(pair.host.name) == nil)
+            }
+        }
+    }
+}
+
+/// A real netlink socket that runs `cue` before each request goes out, to make a race happen on time.
+final class CueTransport: NetlinkTransport {
+    let socket: SocketTransport
+    let cue: (NetlinkMessage) -> Void
+    init(_ socket: SocketTransport, cue: @escaping (NetlinkMessage) -> Void) {
+        self.socket = socket
+        self.cue = cue
+    }
+    var portID: UInt32 { socket.portID }
+    func send(_ datagram: [UInt8]) throws {
+        if let request = try NetlinkMessage.split(datagram).first { cue(request) }
+        try socket.send(datagram)
+    }
+    func receive() throws -> [UInt8] { try socket.receive() }
 }

@@ -32,11 +32,8 @@ extension BridgePlugin {
         var addresses: [IPNetwork] = []
         var removal: (stack: NetworkStack, link: Link)?
         if let container = try ContainerNamespace.openForDelete(context) {
-            let found = errors.run("look up \"\(context.ifName)\"") { () throws -> (Link, [IPNetwork])? in
-                guard let link = try container.netlink.link(named: context.ifName) else { return nil }
-                let global = try container.netlink.addresses(index: link.index).map(\.network).filter(\.address.isGlobalUnicast)
-                return (link, global)
-            }
+            // A link that vanishes meanwhile is simply not found.
+            let found = errors.run("look up \"\(context.ifName)\"") { try VethPair.lookup(named: context.ifName, in: container) }
             if let (link, global) = found ?? nil {
                 addresses = global
                 removal = (container, link)
