@@ -64,8 +64,8 @@ let package = Package(
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink.
-        .target(name: "CNI", dependencies: ["NetAddress", system]),
+        // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
+        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).

@@ -13,6 +13,7 @@ int cni_setns(int fd, int nstype) { return setns(fd, nstype); }
 int cni_unshare(int flags) { return unshare(flags); }
 int cni_clone_newnet(void) { return CLONE_NEWNET; }
 int cni_gettid(void) { return (int)syscall(SYS_gettid); }
+int cni_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
 long cni_statfs_type(const char *path) {
     struct statfs st;

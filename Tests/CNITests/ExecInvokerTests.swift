@@ -76,6 +76,39 @@ import Testing
         #expect(forwarded == 3_000_000)  // a successful plugin's stderr is passed on
     }
 
+    /// Two threads spawning at once (bridge DEL runs iptables-restore beside IPAM's exec): no
+    /// child may inherit the other's pipe ends, or a reader waits for the wrong child's exit.
+    /// Each child lists its descriptors; a leak is a child holding, beyond 0-2, a pipe that is
+    /// another child's stdin, stdout or stderr. (Pipes of other code in this process, such as
+    /// Foundation's, which are not close-on-exec, do not count: they are no child's 0-2.)
+    @Test func concurrentChildrenInheritNoPipesOfEachOther() throws {
+        let dir = try TempDir()
+        let plugin = try dir.script("fds", "exec ls -l /proc/self/fd")
+        let listings = Listings()
+        let invoker = ExecPluginInvoker(baseEnvironment: ["PATH=/usr/bin:/bin"], forwardStderr: nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            for _ in 0..<200 {
+                if let out = try? invoker.invoke(path: plugin, stdin: [], environment: [:]) {
+                    listings.add(String(decoding: out, as: UTF8.self))
+                }
+            }
+        }
+        // "lr-x------ 1 root root 64 ... 3 -> pipe:[123]": descriptor and pipe inode.
+        let parsed = listings.all.map { text in
+            text.split(separator: "\n").compactMap { line -> (fd: Int, pipe: String)? in
+                let parts = line.split(separator: " ")
+                guard let arrow = parts.firstIndex(of: "->"), arrow > 0, arrow + 1 < parts.count,
+                    parts[arrow + 1].hasPrefix("pipe:"), let fd = Int(parts[arrow - 1])
+                else { return nil }
+                return (fd, String(parts[arrow + 1]))
+            }
+        }
+        #expect(parsed.count == 400)
+        let standard = Set(parsed.flatMap { $0.filter { $0.fd <= 2 }.map(\.pipe) })
+        let inherited = parsed.flatMap { $0.filter { $0.fd > 2 && standard.contains($0.pipe) } }
+        #expect(inherited.isEmpty, "\(inherited)")
+    }
+
     /// A child that never reads stdin must not kill us with SIGPIPE.
     @Test func childIgnoringStdinIsFine() throws {
         let dir = try TempDir()
@@ -157,6 +190,13 @@ import Testing
             #expect(error.msg == "no IP ranges specified")
         }
     }
+}
+
+final class Listings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [String] = []
+    func add(_ text: String) { lock.withLock { texts.append(text) } }
+    var all: [String] { lock.withLock { texts } }
 }
 
 final class ForwardCounter: @unchecked Sendable {

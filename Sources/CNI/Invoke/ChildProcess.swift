@@ -1,3 +1,4 @@
+import CNetlinkShim
 import Glibc
 
 /// One run of a child process with posix_spawn: stdin fed from memory, stdout and stderr
@@ -40,13 +41,11 @@ struct ChildProcess {
         func closeAll() {
             for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
         }
-        // pipe2 needs _GNU_SOURCE, which Glibc's module does not expose; set FD_CLOEXEC right
-        // after so our pipe ends do not leak into other children (plugins are single-threaded).
-        func cloexecPipe(_ fds: inout [Int32]) -> Bool {
-            guard pipe(&fds) == 0 else { return false }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            return true
-        }
+        // Close-on-exec from the start (pipe2, not pipe + fcntl): a child spawned at the same moment
+        // from another thread (bridge DEL runs iptables-restore beside IPAM's exec) must never
+        // inherit our ends, or our reads would wait for that child's exit. The child's own ends
+        // lose the flag when dup2'ed onto 0, 1 and 2.
+        func cloexecPipe(_ fds: inout [Int32]) -> Bool { cni_pipe2(&fds, O_CLOEXEC) == 0 }
         guard cloexecPipe(&inPipe), cloexecPipe(&outPipe), cloexecPipe(&errPipe) else {
             let e = errno
             closeAll()

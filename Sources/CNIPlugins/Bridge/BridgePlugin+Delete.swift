@@ -19,10 +19,6 @@ extension BridgePlugin {
     ///   (found by chain name and comment; the addresses, read from the interface before it goes,
     ///   or else from `prevResult`, only narrow the work) are removed.
     ///
-    /// (The IPAM exec and an iptables exec may start at the same moment: CNI's child-process pipes
-    /// get close-on-exec right after `pipe()`, so in that instant one child can inherit the other's
-    /// pipe ends, which only delays the IPAM result until the iptables tool exits; nothing hangs.)
-    ///
     /// A `CNI_NETNS` that is empty or no longer exists skips the interface only. (The reference then
     /// releases the address and stops, leaking the masquerade rules: plugins#810, nerdctl and ctr
     /// pass no netns.) The bridge, its addresses and the VLAN gateway stay, as the reference leaves them.

@@ -39,10 +39,8 @@ public struct PTPPlugin: CNIPlugin {
     ///
     /// Deleting a veth mostly waits for the kernel's RCU grace periods (~15 ms), so the link goes
     /// on a thread of its own while this one removes the rules and runs IPAM's DEL (deleting an
-    /// iptables-nft chain waits on RCU too). The two execs stay on one thread: a child spawned
-    /// from a second thread could inherit the first one's pipes in the instant before they are
-    /// marked close-on-exec. The rules are found without addresses (prevResult's, if any, only
-    /// narrow the families read).
+    /// iptables-nft chain waits on RCU too). The rules are found without addresses (prevResult's,
+    /// if any, only narrow the families read).
     public func delete(_ context: PluginContext) throws {
         let config = try PTPConfig(context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)

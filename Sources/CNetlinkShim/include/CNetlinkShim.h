@@ -1,7 +1,7 @@
 #ifndef CNETLINKSHIM_H
 #define CNETLINKSHIM_H
 // Kernel headers for rtnetlink, nftables and conntrack, plus what Swift cannot import directly:
-// function-like macros (NLMSG_*, RTA_*, MNL_ALIGN) and the _GNU_SOURCE calls setns/unshare.
+// function-like macros (NLMSG_*, RTA_*, MNL_ALIGN) and the _GNU_SOURCE calls setns/unshare/pipe2.
 //
 // glibc's <netinet/in.h> must come before any <linux/...> header that pulls in <linux/in.h>,
 // otherwise struct in_addr & co. are defined twice.
@@ -35,6 +35,8 @@ int cni_unshare(int flags);
 int cni_clone_newnet(void);
 /// gettid(2).
 int cni_gettid(void);
+/// pipe2(2) (needs _GNU_SOURCE): both ends created atomically with `flags` (O_CLOEXEC).
+int cni_pipe2(int fds[2], int flags);
 /// statfs(2) f_type of a path, or -1 with errno set. Used to recognise nsfs/proc namespace files.
 long cni_statfs_type(const char *path);
 /// NSFS_MAGIC and PROC_SUPER_MAGIC.
