@@ -83,9 +83,12 @@ public struct VethPair: Hashable, Sendable {
             let hostName = try InterfaceError.wrapping(containerName, "cannot draw a random veth name") {
                 try configuration.hostName ?? RandomName.veth()
             }
+            // Queue length 0 on both ends, as the reference's veths have (its netlink library sends
+            // the zero value): `ip -d link` then reads the same whichever plugin made the pair. A
+            // veth has no qdisc (noqueue), so the value only matters to a qdisc added later.
             let spec = VethSpec(
                 name: containerName, peerName: hostName, peerNamespaceFD: configuration.host.namespace.descriptor,
-                mtu: configuration.mtu, mac: configuration.containerMAC)
+                mtu: configuration.mtu, mac: configuration.containerMAC, txQueueLength: 0)
             do {
                 try configuration.container.netlink.addVeth(spec)
                 return hostName

@@ -50,6 +50,11 @@ struct PTPReferenceTests {
             let theirState = try Self.state(theirs, container: ns[3], veth: b.hostVeth)
             #expect(ourState == theirState)
             #expect(try ns[2].ipJSON(["link", "show", "eth0"]).first?["mtu"] as? Int == 1400)
+            // Both ends' queue length as the reference's (0; ip prints none then, 1000 is the kernel's default).
+            let qlen = { (ns: TestNamespace, dev: String) throws in try ns.ipJSON(["-d", "link", "show", dev]).first?["txqlen"] as? Int ?? 0 }
+            #expect(try qlen(ns[2], "eth0") == qlen(ns[3], "eth0"))
+            #expect(try qlen(ns[0], a.hostVeth) == qlen(ns[1], b.hostVeth))
+            #expect(try qlen(ns[2], "eth0") == 0)
         }
     }
 

@@ -20,6 +20,9 @@ import Testing
             let ctrJSON = try #require(try ctrNS.ipLink("eth0"))
             #expect(ctrJSON["ifindex"] as? Int == Int(pair.container.index))
             #expect(ctrJSON["address"] as? String == "0a:58:0a:16:00:05" && ctrJSON["mtu"] as? Int == 1400)
+            // Queue length 0 on both ends, as the reference's (the kernel's default is 1000; ip
+            // prints no txqlen for 0).
+            #expect((ctrJSON["txqlen"] as? Int ?? 0) == 0)
 
             // Host end: veth + 8 hex digits, up, same MTU, accept_ra=0, in the host namespace only.
             let hostName = pair.host.name
@@ -28,6 +31,7 @@ import Testing
             let hostJSON = try #require(try hostNS.ipLink(hostName))
             #expect((hostJSON["flags"] as? [String])?.contains("UP") == true)
             #expect(hostJSON["ifindex"] as? Int == Int(pair.host.index))
+            #expect((hostJSON["txqlen"] as? Int ?? 0) == 0)
             #expect(try hostNS.sysctl("net/ipv6/conf/\(hostName)/accept_ra") == "0")
             #expect(try ctrNS.ipLink(hostName) == nil && hostNS.ipLink("eth0") == nil)
             // Each end's peer index is the other end's index in the other namespace.

@@ -34,23 +34,26 @@ import Testing
     }
 
     @Test func newVethWithPeerInOtherNamespace() {
+        // As VethPair sends it: queue length 0 on both ends, as the reference's veths have.
         let spec = VethSpec(
             name: "eth0", peerName: "veth1a2b3c4d", peerNamespaceFD: 5, mtu: 1400,
-            mac: MACAddress("02:00:00:00:00:01"))
+            mac: MACAddress("02:00:00:00:00:01"), txQueueLength: 0)
         let request = NetlinkRequest.newVeth(spec)
         #expect(hexString(request.bytes) == hexString(hex(
-            "8c000000 1000 0506 00000000 00000000",   // nlmsghdr: 140 B, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
+            "9c000000 1000 0506 00000000 00000000",   // nlmsghdr: 156 B, RTM_NEWLINK, REQUEST|ACK|EXCL|CREATE
             "00 00 0000 00000000 00000000 00000000",  // ifinfomsg
             "0900 0300 65746830 00000000",            // IFLA_IFNAME "eth0"
             "0800 0400 78050000",                     // IFLA_MTU 1400
+            "0800 0d00 00000000",                     // IFLA_TXQLEN 0
             "0a00 0100 020000000001 0000",            // IFLA_ADDRESS 02:00:00:00:00:01 + padding
-            "4c00 1280",                              // IFLA_LINKINFO (nested), 76 B
+            "5400 1280",                              // IFLA_LINKINFO (nested), 84 B
             "0900 0100 76657468 00000000",            //   IFLA_INFO_KIND "veth"
-            "3c00 0280",                              //   IFLA_INFO_DATA (nested), 60 B
-            "3800 0180",                              //     VETH_INFO_PEER (nested), 56 B
+            "4400 0280",                              //   IFLA_INFO_DATA (nested), 68 B
+            "4000 0180",                              //     VETH_INFO_PEER (nested), 64 B
             "00 00 0000 00000000 00000000 00000000",  //       ifinfomsg of the peer
             "1100 0300 76657468 31613262 33633464 00 000000", // IFLA_IFNAME "veth1a2b3c4d"
             "0800 0400 78050000",                     //       IFLA_MTU 1400
+            "0800 0d00 00000000",                     //       IFLA_TXQLEN 0
             "0800 1c00 05000000"                      //       IFLA_NET_NS_FD 5
         )))
         #expect(request.operation == "add link eth0 (veth peer veth1a2b3c4d)")

@@ -20,10 +20,12 @@ public struct VethSpec: Hashable, Sendable {
     public var mac: MACAddress?
     /// MAC address of the peer end; nil lets the kernel pick a random one.
     public var peerMAC: MACAddress?
+    /// Transmit queue length of both ends (`txqueuelen`); nil for the kernel default (1000).
+    public var txQueueLength: UInt32?
 
     public init(
         name: String, peerName: String, peerNamespaceFD: Int32? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil,
-        peerMAC: MACAddress? = nil
+        peerMAC: MACAddress? = nil, txQueueLength: UInt32? = nil
     ) {
         self.name = name
         self.peerName = peerName
@@ -31,6 +33,7 @@ public struct VethSpec: Hashable, Sendable {
         self.mtu = mtu
         self.mac = mac
         self.peerMAC = peerMAC
+        self.txQueueLength = txQueueLength
     }
 }
 

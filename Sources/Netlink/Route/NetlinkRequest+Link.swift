@@ -37,10 +37,11 @@ extension NetlinkRequest {
     /// `RTM_NEWLINK` creating a veth pair, the peer possibly in another namespace.
     ///
     /// ```
-    /// ifinfomsg | IFLA_IFNAME name | [IFLA_MTU] | [IFLA_ADDRESS]
+    /// ifinfomsg | IFLA_IFNAME name | [IFLA_MTU] | [IFLA_TXQLEN] | [IFLA_ADDRESS]
     /// | IFLA_LINKINFO { IFLA_INFO_KIND "veth"
     ///                   IFLA_INFO_DATA { VETH_INFO_PEER { ifinfomsg | IFLA_IFNAME peer | [IFLA_MTU]
-    ///                                                     | [IFLA_ADDRESS] | [IFLA_NET_NS_FD] } } }
+    ///                                                     | [IFLA_TXQLEN] | [IFLA_ADDRESS]
+    ///                                                     | [IFLA_NET_NS_FD] } } }
     /// ```
     public static func newVeth(_ spec: VethSpec) -> NetlinkRequest {
         NetlinkRequest(
@@ -49,6 +50,7 @@ extension NetlinkRequest {
             b.append(header: linkHeader())
             b.put(ty(IFLA_IFNAME), string: spec.name)
             if let mtu = spec.mtu { b.put(ty(IFLA_MTU), u32: mtu) }
+            if let qlen = spec.txQueueLength { b.put(ty(IFLA_TXQLEN), u32: qlen) }
             if let mac = spec.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             b.nest(ty(IFLA_LINKINFO)) { info in
                 info.put(ty(IFLA_INFO_KIND), string: "veth")
@@ -57,6 +59,7 @@ extension NetlinkRequest {
                         peer.append(header: linkHeader())
                         peer.put(ty(IFLA_IFNAME), string: spec.peerName)
                         if let mtu = spec.mtu { peer.put(ty(IFLA_MTU), u32: mtu) }
+                        if let qlen = spec.txQueueLength { peer.put(ty(IFLA_TXQLEN), u32: qlen) }
                         if let mac = spec.peerMAC { peer.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
                         if let fd = spec.peerNamespaceFD { peer.put(ty(IFLA_NET_NS_FD), u32: UInt32(bitPattern: fd)) }
                     }
