@@ -8,7 +8,8 @@ import NetAddress
 ///     -A CNI-... ! -d 224.0.0.0/4 -m comment --comment "name: \"mynet\" id: \"ctr1\"" -j MASQUERADE
 ///
 /// (`ff00::/8` for IPv6). Each operation reads the table once with iptables-save and applies its changes
-/// in one iptables-restore transaction per family (the reference runs ~8 iptables commands per address).
+/// in one iptables-restore transaction per family (the reference runs ~8 iptables commands per address);
+/// a first setup and a teardown with known addresses skip the read.
 ///
 /// Differences from the reference, all compatible with its state: with two addresses of one family the
 /// second subnet's ACCEPT goes before the MASQUERADE rule (the reference appends it after, where it never
@@ -41,14 +42,25 @@ public struct IPTablesMasquerade: MasqueradeBackend {
     /// Without the attachment's chain there is nothing to remove (every rule of the layout is in
     /// it or jumps to it), and nothing is run: runtimes repeat DEL (containerd up to three times
     /// per pod), and only the first finds rules.
+    ///
+    /// With the addresses known (from the deleted link or prevResult), the common case is one
+    /// exec: an iptables-restore transaction with exactly the layout's POSTROUTING jumps, `-F` and
+    /// `-X` of the chain. It is all or nothing, and fails whenever the table differs from the
+    /// layout (a jump missing, a duplicate or the older `-s <ip>/<prefix>` form still referencing
+    /// the chain, another address); then the table is read and every jump to the chain removed,
+    /// as without addresses (two execs).
     public func teardown(_ attachment: MasqueradeAttachment) throws(FirewallError) {
         let chain = FirewallNames.iptablesChain(network: attachment.network, containerID: attachment.containerID)
         let families = attachment.addresses.isEmpty ? IPFamily.allCases : IPFamily.allCases.filter { family in
             attachment.addresses.contains { $0.family == family }
         }
+        let what = "tear down iptables masquerade for \(attachment.label)"
         for family in families where tools.natMayHaveChain(chain, family) {
-            try removeChains(
-                family, what: "tear down iptables masquerade for \(attachment.label)", { _ in [chain] })
+            let addresses = attachment.addresses.filter { $0.family == family }
+            if !addresses.isEmpty, (try? tools.restoreNAT(family, Self.teardownLines(attachment, addresses), what: what)) != nil {
+                continue
+            }
+            try removeChains(family, what: what, { _ in [chain] })
         }
     }
 
@@ -142,6 +154,13 @@ public struct IPTablesMasquerade: MasqueradeBackend {
             if !jumps.contains(jump) { jumps.append(jump) }
         }
         return (chain, accepts, masquerade, jumps)
+    }
+
+    /// The restore lines that remove the layout for `addresses` (all of one family) as setup wrote
+    /// it, without reading the table: each POSTROUTING jump, then the chain's rules and the chain.
+    static func teardownLines(_ a: MasqueradeAttachment, _ addresses: [IPNetwork]) -> [String] {
+        let (chain, _, _, jumps) = layout(a, addresses)
+        return jumps.map { $0.line("-D") } + ["-F \(chain)", "-X \(chain)"]
     }
 
     /// The restore lines that delete `chains` (those that exist) and every rule jumping to them.

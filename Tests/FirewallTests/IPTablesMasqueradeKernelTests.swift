@@ -91,6 +91,63 @@ struct IPTablesMasqueradeKernelTests {
         }
     }
 
+    /// The programs behind wrappers that log each run, to count execs.
+    static func countingTools(_ dir: String) throws -> IPTablesTools {
+        let real = IPTablesTools.locate()
+        func wrap(_ name: String, _ path: String?) throws -> String {
+            let wrapper = dir + "/" + name
+            try "#!/bin/sh\necho \(name) >> \(dir)/log\nexec \(path ?? "/bin/false") \"$@\"\n".write(toFile: wrapper, atomically: true, encoding: .utf8)
+            chmod(wrapper, 0o755)
+            return wrapper
+        }
+        return IPTablesTools(
+            save4: try wrap("iptables-save", real.save4), restore4: try wrap("iptables-restore", real.restore4),
+            save6: try wrap("ip6tables-save", real.save6), restore6: try wrap("ip6tables-restore", real.restore6))
+    }
+
+    @Test func teardownWithAddressesIsOneExecPerFamilyAndFallsBackWhenTheTableDiffers() throws {
+        let dir = NSTemporaryDirectory() + "swcni-ipt-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let counted = IPTablesMasquerade(tools: try Self.countingTools(dir))
+        let log = { () -> [String] in
+            defer { try? FileManager.default.removeItem(atPath: dir + "/log") }
+            return ((try? String(contentsOfFile: dir + "/log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        #expect(IPTablesMasquerade.teardownLines(Self.ctr1, [Self.ctr1.addresses[0]]) == [
+            #"-D POSTROUTING -s 10.88.0.2/32 -m comment --comment "name: \"mynet\" id: \"ctr1\"" -j \#(Self.chain)"#,
+            "-F \(Self.chain)", "-X \(Self.chain)",
+        ])
+        try withTestNamespaces(1, prefix: "ipt") { ns in
+            let host = ns[0]
+            try host.perform { try counted.setup(Self.ctr1) }
+            _ = log()
+            // The common case: the layout as setup wrote it, addresses known.
+            try host.perform { try counted.teardown(Self.ctr1) }
+            #expect(log() == ["iptables-restore", "ip6tables-restore"])
+            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+
+            // A duplicated jump keeps the chain referenced: the transaction fails whole, and the
+            // table is read to find every jump.
+            try host.perform { try counted.setup(Self.ctr1) }
+            try host.check(["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "10.88.0.2", "-m", "comment", "--comment", #"name: "mynet" id: "ctr1""#, "-j", Self.chain])
+            _ = log()
+            try host.perform { try counted.teardown(Self.ctr1) }
+            #expect(log() == ["iptables-restore", "iptables-save", "iptables-restore", "ip6tables-restore"])
+            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+
+            // The jump already gone (a half-done teardown): the fallback still removes the chain.
+            try host.perform { try counted.setup(Self.ctr1) }
+            try host.check(["iptables", "-t", "nat", "-D", "POSTROUTING", "-s", "10.88.0.2/32", "-m", "comment", "--comment", #"name: "mynet" id: "ctr1""#, "-j", Self.chain])
+            try host.perform { try counted.teardown(Self.ctr1) }
+            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+            // Nothing left: nothing is run (the chain's absence is read over netlink).
+            _ = log()
+            try host.perform { try counted.teardown(Self.ctr1) }
+            #expect(log() == [])
+        }
+    }
+
     @Test func gcRemovesChainsOfDeadContainersOfTheNetwork() throws {
         try withTestNamespaces(1, prefix: "ipt") { ns in
             let host = ns[0]
