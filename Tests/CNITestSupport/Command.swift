@@ -43,7 +43,7 @@ public enum Command {
                 group.leave()
             }
         }
-        if !stdin.isEmpty { try? inPipe.fileHandleForWriting.write(contentsOf: Data(stdin)) }
+        if !stdin.isEmpty { writeIgnoringEPIPE(stdin, to: inPipe.fileHandleForWriting.fileDescriptor) }
         try? inPipe.fileHandleForWriting.close()
         process.waitUntilExit()
         group.wait()
@@ -67,6 +67,36 @@ public enum Command {
     @discardableResult
     public static func shell(_ line: String) throws -> String {
         try check(["/bin/sh", "-c", line])
+    }
+
+    /// Writes `bytes` to a child's stdin, stopping quietly when the child is gone (EPIPE): a
+    /// plugin that exits before reading its config (a missing binary, an early error) would
+    /// otherwise kill the whole test process with SIGPIPE and leave its namespaces behind.
+    /// SIGPIPE is blocked on this thread for the write and a pending one discarded after, so the
+    /// process's disposition stays the default and tests of the plugins' own SIGPIPE handling
+    /// keep their meaning.
+    static func writeIgnoringEPIPE(_ bytes: [UInt8], to fd: Int32) {
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+        defer {
+            var now = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &now) > 0 {}
+            pthread_sigmask(SIG_SETMASK, &previous, nil)
+        }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                return  // EPIPE: the child stopped reading
+            }
+        }
     }
 
     static func which(_ name: String) throws -> String {

@@ -109,6 +109,17 @@ import Testing
         #expect(inherited.isEmpty, "\(inherited)")
     }
 
+    /// The test helper too: a child that exits without reading its stdin (here: before a 4 MiB
+    /// config could fit in the pipe) must not kill the test process, and nothing in the process
+    /// ignores SIGPIPE for it.
+    @Test func testCommandSurvivesAChildThatReadsNothing() throws {
+        let out = try Command.run(["/bin/true"], stdin: [UInt8](repeating: 0x20, count: 4 << 20))
+        #expect(out.succeeded)
+        var current = sigaction()
+        sigaction(SIGPIPE, nil, &current)
+        #expect(current.__sigaction_handler.sa_handler == nil)  // SIG_DFL
+    }
+
     /// A child that never reads stdin must not kill us with SIGPIPE.
     @Test func childIgnoringStdinIsFine() throws {
         let dir = try TempDir()

@@ -26,8 +26,7 @@ struct PortMapIPTablesKernelTests {
     static let standardMappings = #"[{"hostPort":8080,"containerPort":80,"protocol":"tcp"},{"hostPort":5300,"containerPort":53,"protocol":"udp"}]"#
 
     static func debian(_ ns: TestNamespace) -> PluginRunner {
-        F.ignoreSIGPIPE()
-        return PluginRunner(binary: Binaries.referenceDirectory + "/portmap", host: ns, cniPath: Binaries.referenceDirectory)
+        PluginRunner(binary: Binaries.referenceDirectory + "/portmap", host: ns, cniPath: Binaries.referenceDirectory)
     }
 
     @Test func forwardWritesWhatDebiansPortmapWrites() throws {

@@ -6,10 +6,6 @@ import NetAddress
 
 /// Fixtures shared by the portmap kernel tests.
 enum PortMapFixtures {
-    /// Command.run feeds stdin after starting the child: a child that dies first would kill the
-    /// test process with SIGPIPE (leaving namespaces behind). Called by the suites that run plugins.
-    static func ignoreSIGPIPE() { signal(SIGPIPE, SIG_IGN) }
-
     static func attachment(
         _ id: String, network: String = "mynet", ifName: String = "eth0", v4: String? = "10.88.0.2/16",
         v6: String? = "fd00:88::2/64", mappings: [PortMapping] = standardMappings, options: PortMapOptions = PortMapOptions()
