@@ -42,6 +42,8 @@ trap 'rm -rf "$work"' EXIT
 
 python3 - "$mode" "$runs" "$ours/host-local" "$ref/host-local" "$work" "${sizes[@]}" <<'PY'
 import json, os, statistics, subprocess, sys, time
+sys.path.insert(0, "scripts")
+import benchlib
 
 mode, runs, ours, ref, work = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 sizes = [int(s) for s in sys.argv[6:]]
@@ -68,21 +70,9 @@ def env(verb, binary):
 
 def spawn(binary, verb, stdin):
     """One verb; returns seconds from spawn to exit. Exits the script if the verb failed."""
-    r, w = os.pipe()
-    out_r, out_w = os.pipe()
-    start = time.perf_counter()
-    pid = os.posix_spawn(binary, [binary], env(verb, binary), file_actions=[
-        (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, out_w, 2)])
-    os.close(r); os.close(out_w)
-    os.write(w, stdin); os.close(w)
-    chunks = []
-    while (b := os.read(out_r, 65536)):
-        chunks.append(b)
-    _, status = os.waitpid(pid, 0)
-    elapsed = time.perf_counter() - start
-    os.close(out_r)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit("%s %s failed: %s" % (binary, verb, b"".join(chunks).decode(errors="replace")))
+    elapsed, rc, out = benchlib.spawn(binary, verb, stdin, env(verb, binary), stderr_to_stdout=True)
+    if rc != 0:
+        sys.exit("%s %s failed: %s" % (binary, verb, out))
     return elapsed
 
 def prepare(binary, verb, stdin):

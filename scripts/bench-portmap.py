@@ -18,6 +18,8 @@ usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containe
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
 
+from benchlib import spawn
+
 ALL_IMPLS = ("ours-nft", "ours-ipt", "debian")
 
 def prev_result(i):
@@ -35,25 +37,6 @@ def config(i, backend, ports, udp=True):
     if backend:
         c["backend"] = backend
     return json.dumps(c).encode()
-
-def spawn(binary, command, stdin, env):
-    """Runs one verb with posix_spawn; returns (seconds, exit code, stdout)."""
-    r, w = os.pipe()
-    out_r, out_w = os.pipe()
-    devnull = os.open("/dev/null", os.O_WRONLY)
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, **env}
-    start = time.perf_counter()
-    pid = os.posix_spawn(binary, [binary], env, file_actions=[
-        (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
-    os.close(r); os.close(out_w); os.close(devnull)
-    os.write(w, stdin); os.close(w)
-    chunks = []
-    while (b := os.read(out_r, 65536)):
-        chunks.append(b)
-    _, status = os.waitpid(pid, 0)
-    elapsed = time.perf_counter() - start
-    os.close(out_r)
-    return elapsed, os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
 
 def impl_setup(a, impl):
     """(binary, backend, container id) of an implementation."""

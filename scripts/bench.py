@@ -17,7 +17,9 @@ throwaway nodes; Debian's 1.1.1 always uses iptables). --masq-backend sets `ipMa
 result as prevResult, as libcni does from its cache. --per-verb adds an ADD row and a DEL row under
 each ADD+DEL row.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
+import argparse, json, os, statistics, subprocess, sys, tempfile, uuid
+
+from benchlib import spawn
 
 LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL"}
 
@@ -32,25 +34,6 @@ def config(kind, datadir, masq_backend=None):
     if kind == "ptp":
         return {"cniVersion": "1.0.0", "name": "benchptp", "type": "ptp", **masq, "ipam": ipam}
     raise SystemExit(f"unknown scenario {kind}")
-
-def spawn(binary, command, stdin, env):
-    """Runs one verb with posix_spawn; returns (seconds, exit code, stdout)."""
-    r, w = os.pipe()
-    out_r, out_w = os.pipe()
-    devnull = os.open("/dev/null", os.O_WRONLY)
-    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CNI_COMMAND": command, **env}
-    start = time.perf_counter()
-    pid = os.posix_spawn(binary, [binary], env, file_actions=[
-        (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, devnull, 2)])
-    os.close(r); os.close(out_w); os.close(devnull)
-    os.write(w, stdin); os.close(w)
-    chunks = []
-    while (b := os.read(out_r, 65536)):
-        chunks.append(b)
-    _, status = os.waitpid(pid, 0)
-    elapsed = time.perf_counter() - start
-    os.close(out_r)
-    return elapsed, os.waitstatus_to_exitcode(status), b"".join(chunks).decode(errors="replace")
 
 def inner(a):
     """Runs in the node namespace: the timing loop. Prints one JSON object of samples."""

@@ -1,4 +1,6 @@
+import CNI
 import Glibc
+import SystemPackage
 
 /// The few file operations the runtime needs, on plain POSIX calls (no Foundation), with errors
 /// worded as Go words them (`open /x: no such file or directory`) since they end up in messages
@@ -9,15 +11,8 @@ enum FileSystem {
         var description: String
     }
 
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        let s = String(cString: text)
-        guard let first = s.first else { return s }
-        return first.lowercased() + s.dropFirst()
-    }
-
     static func failure(_ op: String, _ path: String, _ code: Int32 = errno) -> Failure {
-        Failure(errno: code, description: "\(op) \(path): \(errorText(code))")
+        Failure(errno: code, description: "\(op) \(path): \(Errno(rawValue: code).goDescription)")
     }
 
     /// Entries of `directory` (no `.`/`..`) with whether each is a directory, sorted bytewise
@@ -52,17 +47,10 @@ enum FileSystem {
             throw failure("open", path)
         }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n > 0 {
-                out.append(contentsOf: buffer[0..<n])
-            } else if n == 0 {
-                return out
-            } else if errno != EINTR {
-                throw failure("read", path)
-            }
+        do {
+            return try FileDescriptorIO.readAll(fd)
+        } catch {
+            throw failure("read", path, error.rawValue)
         }
     }
 
@@ -72,18 +60,11 @@ enum FileSystem {
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw failure("open", temporary) }
-        var offset = 0
         var failed: Failure?
-        bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if !(n < 0 && errno == EINTR) {
-                    failed = failure("write", temporary)
-                    return
-                }
-            }
+        do {
+            try FileDescriptorIO.writeAll(bytes, to: fd)
+        } catch {
+            failed = failure("write", temporary, error.rawValue)
         }
         if failed == nil && fsync(fd) != 0 { failed = failure("sync", temporary) }
         close(fd)

@@ -1,3 +1,4 @@
+import CNI
 import NetAddress
 
 /// The names, hashes and comments the reference plugins give their firewall objects, in one place, so that
@@ -27,9 +28,9 @@ public enum FirewallNames {
     }
 
     /// The comment on every iptables rule of an attachment: `name: "<net>" id: "<containerID>"`, both
-    /// quoted as Go's `%q` quotes them. `utils.FormatComment`.
+    /// quoted as Go's `%q` quotes them (CNI's `goQuote`). `utils.FormatComment`.
     public static func iptablesComment(network: String, containerID: String) -> String {
-        "name: \(goQuoted(network)) id: \(goQuoted(containerID))"
+        "name: \(goQuote(network)) id: \(goQuote(containerID))"
     }
 
     // MARK: nftables ipMasq
@@ -62,41 +63,6 @@ public enum FirewallNames {
         let full = masqueradeInstanceHash(network: network, ifName: ifName, containerID: containerID)
             + ", net: \(strip(network)), if: \(strip(ifName)), id: \(strip(containerID))"
         return full.truncatedToUTF8(bytes: 128)
-    }
-
-    // MARK: Go quoting
-
-    /// Go's `strconv.Quote` (the `%q` verb) for the strings CNI hands us: backslash escapes for `"`, `\`
-    /// and control characters, printable characters as they are.
-    public static func goQuoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7f {
-                    out += "\\x" + hex(scalar.value, digits: 2)
-                } else if scalar.value >= 0x80 && scalar.value < 0xa0 {
-                    out += "\\u" + hex(scalar.value, digits: 4)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
-
-    private static func hex(_ value: UInt32, digits: Int) -> String {
-        let s = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, digits - s.count)) + s
     }
 }
 

@@ -1,3 +1,4 @@
+import CNI
 import Glibc
 import NFTables
 import NetAddress
@@ -92,17 +93,8 @@ public struct IPTablesTools: Sendable {
 }
 
 extension IPTablesTools {
-    /// Whether `chain` may exist in the nat table of `family`, decided without running anything:
-    /// iptables-nft keeps each chain as an nftables chain of table `ip nat` / `ip6 nat`; with a
-    /// legacy nat table loaded there is no telling. Unsure means true.
-    func natMayHaveChain(_ chain: String, _ family: IPFamily) -> Bool {
-        if Self.legacyNATLoaded(family) { return true }
-        do {
-            return try NFTConnection().chainExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat").chain(chain))
-        } catch {
-            return true
-        }
-    }
+    /// Whether `chain` may exist in the nat table of `family` (``natMayHold(_:chains:)``).
+    func natMayHaveChain(_ chain: String, _ family: IPFamily) -> Bool { natMayHold(family, chains: [chain]) }
 }
 
 extension IPTablesTools {
@@ -121,15 +113,7 @@ func readSmallFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        bytes += chunk[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    return (try? FileDescriptorIO.readAll(fd)).map { String(decoding: $0, as: UTF8.self) }
 }
 
 extension String {

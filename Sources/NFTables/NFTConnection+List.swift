@@ -14,29 +14,7 @@ extension NFTConnection {
         let what = "list rules of \(chain)"
         for _ in 0..<5 {
             var rules: [NFTListedRule] = []
-            let complete = try request(
-                what,
-                build: { (buf, seq) throws(NFTError) in
-                    let nlh = nftnl_nlmsg_build_hdr(
-                        buf, UInt16(NFT_MSG_GETRULE.rawValue), UInt16(chain.table.family.rawValue),
-                        UInt16(NLM_F_DUMP | NLM_F_ACK), seq)
-                    let r = try makeRule(table: chain.table, chain: chain.name, handle: nil)
-                    defer { nftnl_rule_free(r) }
-                    nftnl_rule_nlmsg_build_payload(nlh, r)
-                },
-                handle: { (reply) throws(NFTError) in
-                    // Chain and comment come from a quick scan of the attributes; only kept rules get the
-                    // full libnftnl parse. The kernel filters by chain; check anyway (older kernels did not).
-                    guard reply.stringAttribute(UInt16(NFTA_RULE_CHAIN.rawValue)) == chain.name else { return }
-                    let comment = reply.attribute(UInt16(NFTA_RULE_USERDATA.rawValue)).flatMap { commentFromUserdata($0) }
-                    guard keep(comment) else { return }
-                    guard let r = nftnl_rule_alloc() else { throw NFTError(.encoding, operation: what) }
-                    defer { nftnl_rule_free(r) }
-                    guard nftnl_rule_nlmsg_parse(reply.header, r) >= 0 else {
-                        throw NFTError(.malformedReply, operation: what)
-                    }
-                    rules.append(NFTListedRule(nftnl: r, chain: chain, comment: comment))
-                })
+            let complete = try ruleRequest(what, chain: chain, handle: nil, keep: keep) { rules.append($0) }
             if complete { return rules }
         }
         throw NFTError(.malformedReply, operation: "\(what): dump interrupted 5 times")
@@ -62,20 +40,39 @@ extension NFTConnection {
 
     /// True when the chain exists. Equivalent to `nft list chain <family> <table> <name>` succeeding.
     public func chainExists(_ chain: NFTChainRef) throws(NFTError) -> Bool {
-        do {
-            _ = try request(
-                "get chain \(chain)",
-                build: { (buf, seq) throws(NFTError) in
-                    let nlh = nftnl_nlmsg_build_hdr(
-                        buf, UInt16(NFT_MSG_GETCHAIN.rawValue), UInt16(chain.table.family.rawValue),
-                        UInt16(NLM_F_ACK), seq)
-                    let c = try makeChain(chain, base: nil, comment: nil)
-                    defer { nftnl_chain_free(c) }
-                    nftnl_chain_nlmsg_build_payload(nlh, c)
-                }, handle: { _ in })
-            return true
-        } catch where error.isNotFound {
-            return false
-        }
+        try self.chain(chain) != nil
+    }
+}
+
+extension NFTConnection {
+    /// One GETRULE request for the rules of `chain`: a dump, or the rule with `handle` alone.
+    /// Each rule of the reply whose comment `keep` accepts is decoded and handed to `found`. Chain
+    /// and comment come from a quick scan of the attributes, so only kept rules get the full
+    /// libnftnl parse; the kernel filters by chain, checked anyway (older kernels did not).
+    func ruleRequest(
+        _ what: String, chain: NFTChainRef, handle: UInt64?, keep: (String?) -> Bool = { _ in true },
+        found: (NFTListedRule) -> Void
+    ) throws(NFTError) -> Bool {
+        try request(
+            what,
+            build: { (buf, seq) throws(NFTError) in
+                let flags = handle == nil ? NLM_F_DUMP | NLM_F_ACK : NLM_F_ACK
+                let nlh = nftnl_nlmsg_build_hdr(
+                    buf, UInt16(NFT_MSG_GETRULE.rawValue), UInt16(chain.table.family.rawValue), UInt16(flags), seq)
+                let r = try makeRule(table: chain.table, chain: chain.name, handle: handle)
+                defer { nftnl_rule_free(r) }
+                nftnl_rule_nlmsg_build_payload(nlh, r)
+            },
+            handle: { (reply) throws(NFTError) in
+                guard reply.stringAttribute(UInt16(NFTA_RULE_CHAIN.rawValue)) == chain.name else { return }
+                let comment = reply.attribute(UInt16(NFTA_RULE_USERDATA.rawValue)).flatMap { commentFromUserdata($0) }
+                guard keep(comment) else { return }
+                guard let r = nftnl_rule_alloc() else { throw NFTError(.encoding, operation: what) }
+                defer { nftnl_rule_free(r) }
+                guard nftnl_rule_nlmsg_parse(reply.header, r) >= 0 else {
+                    throw NFTError(.malformedReply, operation: what)
+                }
+                found(NFTListedRule(nftnl: r, chain: chain, comment: comment))
+            })
     }
 }

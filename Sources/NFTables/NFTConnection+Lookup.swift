@@ -83,27 +83,9 @@ extension NFTConnection {
         let what = "get rule \(chain) handle \(handle)"
         var found: NFTListedRule?
         do {
-            _ = try request(
-                what,
-                build: { (buf, seq) throws(NFTError) in
-                    let nlh = nftnl_nlmsg_build_hdr(
-                        buf, UInt16(NFT_MSG_GETRULE.rawValue), UInt16(chain.table.family.rawValue),
-                        UInt16(NLM_F_ACK), seq)
-                    let r = try makeRule(table: chain.table, chain: chain.name, handle: handle)
-                    defer { nftnl_rule_free(r) }
-                    nftnl_rule_nlmsg_build_payload(nlh, r)
-                },
-                handle: { (reply) throws(NFTError) in
-                    guard reply.stringAttribute(UInt16(NFTA_RULE_CHAIN.rawValue)) == chain.name else { return }
-                    let comment = reply.attribute(UInt16(NFTA_RULE_USERDATA.rawValue)).flatMap { commentFromUserdata($0) }
-                    guard let r = nftnl_rule_alloc() else { throw NFTError(.encoding, operation: what) }
-                    defer { nftnl_rule_free(r) }
-                    guard nftnl_rule_nlmsg_parse(reply.header, r) >= 0 else {
-                        throw NFTError(.malformedReply, operation: what)
-                    }
-                    let rule = NFTListedRule(nftnl: r, chain: chain, comment: comment)
-                    if rule.handle == handle { found = rule }
-                })
+            _ = try ruleRequest(what, chain: chain, handle: handle) { rule in
+                if rule.handle == handle { found = rule }
+            }
         } catch where error.isNotFound {
             return nil
         }

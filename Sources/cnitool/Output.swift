@@ -6,18 +6,18 @@ import Glibc
 /// Everything cnitool prints goes through here.
 enum Output {
     static func stdout(_ text: String) {
-        FileDescriptorWriter.write(Array((text + "\n").utf8), to: 1)
+        FileDescriptorIO.write(Array((text + "\n").utf8), to: 1)
     }
 
     /// One line on stderr (newlines in a message, as GC joins its errors, become "; ").
     static func stderr(_ text: String) {
         let line = text.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "; ")
-        FileDescriptorWriter.write(Array((line + "\n").utf8), to: 2)
+        FileDescriptorIO.write(Array((line + "\n").utf8), to: 2)
     }
 
     /// JSON pretty-printed as libcni prints results (4-space indent), plus a newline.
     static func json(_ value: JSONValue) {
-        FileDescriptorWriter.write(JSONSerializer.bytes(value, style: .pretty) + [0x0A], to: 1)
+        FileDescriptorIO.write(JSONSerializer.bytes(value, style: .pretty) + [0x0A], to: 1)
     }
 
     /// Reports a failure and ends the command with status 1: the message on stderr, and with

@@ -23,7 +23,7 @@ import Testing
 
     @Test func commentsQuoteLikeGo() {
         #expect(FirewallNames.iptablesComment(network: "mynet", containerID: "ctr1") == #"name: "mynet" id: "ctr1""#)
-        #expect(FirewallNames.goQuoted("a\"b\\c\n\u{1}é") == #""a\"b\\c\n\x01é""#)
+        #expect(FirewallNames.iptablesComment(network: "a\"b\\c", containerID: "\n\u{1}é") == #"name: "a\"b\\c" id: "\n\x01é""#)
     }
 
     @Test func masqueradeCommentsHashNetworkAndInstance() {

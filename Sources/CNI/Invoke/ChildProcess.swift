@@ -1,17 +1,32 @@
 import CNetlinkShim
 import Glibc
+import SystemPackage
 
-/// One run of a child process with posix_spawn: stdin fed from memory, stdout and stderr
-/// captured, all three pumped through one poll loop so neither side can block the other on a
-/// full pipe.
-struct ChildProcess {
+/// One run of a child process with posix_spawn (no shell, no Foundation): stdin fed from memory,
+/// stdout and stderr captured, all three pumped through one poll loop so neither side can block
+/// the other on a full pipe. Delegated plugins run through it, and so do the firewall's
+/// iptables-save/iptables-restore.
+///
+/// The child inherits the calling thread's network namespace (the spawn clones the calling
+/// thread), nothing of ours but stdin, stdout and stderr, default signal handling and an empty
+/// signal mask. A child that exits without reading its stdin is no error, and never raises
+/// SIGPIPE in this process.
+public enum ChildProcess {
     /// How the child ended.
-    enum Termination: Equatable {
+    public enum Termination: Equatable, Sendable {
         case exited(Int32)
         case signaled(Int32)
 
+        /// The exit status as a shell reports it: the code, or 128 + the signal.
+        public var status: Int32 {
+            switch self {
+            case .exited(let code): return code
+            case .signaled(let sig): return 128 + sig
+            }
+        }
+
         /// As Go's `exec.ExitError` prints it: `exit status 1`, `signal: killed`.
-        var goDescription: String {
+        public var goDescription: String {
             switch self {
             case .exited(let code): return "exit status \(code)"
             case .signaled(let sig):
@@ -21,20 +36,24 @@ struct ChildProcess {
         }
     }
 
-    struct Output {
-        var termination: Termination
-        var stdout: [UInt8]
-        var stderr: [UInt8]
+    public struct Output: Sendable {
+        public var termination: Termination
+        public var stdout: [UInt8]
+        public var stderr: [UInt8]
     }
 
     /// A failure before the child ran (`posix_spawn` reports exec errors, ETXTBSY included).
-    struct SpawnError: Error {
-        var errno: Int32
+    public struct SpawnError: Error, Sendable {
+        public var errno: Int32
         /// As Go words it: `fork/exec /path: permission denied`.
-        var goDescription: String
+        public var goDescription: String
     }
 
-    static func run(path: String, stdin input: [UInt8], environment: [String]) throws(SpawnError) -> Output {
+    /// Runs `path` with `arguments` (argv[0] is `path`), `input` on stdin, and `environment`
+    /// (`K=V` entries; nil: this process's), and waits for it.
+    public static func run(
+        path: String, arguments: [String] = [], stdin input: [UInt8] = [], environment: [String]? = nil
+    ) throws(SpawnError) -> Output {
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
@@ -49,7 +68,7 @@ struct ChildProcess {
         guard cloexecPipe(&inPipe), cloexecPipe(&outPipe), cloexecPipe(&errPipe) else {
             let e = errno
             closeAll()
-            throw SpawnError(errno: e, goDescription: "pipe: \(errorText(e))")
+            throw SpawnError(errno: e, goDescription: "pipe: \(Errno(rawValue: e).goDescription)")
         }
 
         var actions = posix_spawn_file_actions_t()
@@ -74,10 +93,9 @@ struct ChildProcess {
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var pid: pid_t = 0
-        let rc = withCStrings([path]) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, path, &actions, &attr, argv, envp)
-            }
+        let rc = withCStrings([path] + arguments) { argv in
+            guard let environment else { return posix_spawn(&pid, path, &actions, &attr, argv, environ) }
+            return withCStrings(environment) { envp in posix_spawn(&pid, path, &actions, &attr, argv, envp) }
         }
         close(inPipe[0])
         close(outPipe[1])
@@ -87,7 +105,7 @@ struct ChildProcess {
         errPipe[1] = -1
         guard rc == 0 else {
             closeAll()
-            throw SpawnError(errno: rc, goDescription: "fork/exec \(path): \(errorText(rc))")
+            throw SpawnError(errno: rc, goDescription: "fork/exec \(path): \(Errno(rawValue: rc).goDescription)")
         }
 
         let (stdout, stderr) = pump(input: input, to: inPipe[1], from: outPipe[0], errPipe[0])
@@ -159,12 +177,6 @@ struct ChildProcess {
         pointers.append(nil)
         defer { for p in pointers { free(p) } }
         return body(pointers)
-    }
-
-    /// `strerror`, first letter lowercased, as Go prints errno values (`permission denied`).
-    static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return lowercasedFirst(String(cString: text))
     }
 
     private static func lowercasedFirst(_ s: String) -> String {

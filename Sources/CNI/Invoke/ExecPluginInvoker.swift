@@ -17,7 +17,7 @@ public struct ExecPluginInvoker: PluginInvoker {
     ///   - forwardStderr: where a successful child's stderr goes (default: our stderr).
     public init(
         baseEnvironment: [String]? = nil,
-        forwardStderr: (@Sendable ([UInt8]) -> Void)? = { FileDescriptorWriter.write($0, to: 2) }
+        forwardStderr: (@Sendable ([UInt8]) -> Void)? = { FileDescriptorIO.write($0, to: 2) }
     ) {
         self.baseEnvironment = baseEnvironment
         self.forwardStderr = forwardStderr
@@ -68,25 +68,5 @@ public struct ExecPluginInvoker: PluginInvoker {
             p += 1
         }
         return out
-    }
-}
-
-/// Whole-buffer writes to a file descriptor, retrying short writes and EINTR.
-public enum FileDescriptorWriter {
-    /// Writes all of `bytes` to `fd`; gives up silently on an error (output is best-effort).
-    public static func write(_ bytes: [UInt8], to fd: Int32) {
-        var offset = 0
-        bytes.withUnsafeBytes { raw in
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
     }
 }

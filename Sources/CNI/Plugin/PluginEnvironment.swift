@@ -43,28 +43,12 @@ public struct PluginEnvironment: Sendable {
     public static var process: PluginEnvironment {
         PluginEnvironment(
             getenv: { name in Glibc.getenv(name).map { String(cString: $0) } },
-            readStdin: { try readAll(fd: 0) },
-            writeStdout: { FileDescriptorWriter.write($0, to: 1) },
-            writeStderr: { FileDescriptorWriter.write($0, to: 2) },
+            readStdin: { try FileDescriptorIO.readAll(0) },
+            writeStdout: { FileDescriptorIO.write($0, to: 1) },
+            writeStderr: { FileDescriptorIO.write($0, to: 2) },
             exit: { Glibc.exit($0) },
             invoker: ExecPluginInvoker(),
             isOwnNetworkNamespace: { path in sameFile(path, "/proc/self/ns/net") })
-    }
-
-    /// Reads `fd` to its end.
-    static func readAll(fd: Int32) throws(Errno) -> [UInt8] {
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n > 0 {
-                out.append(contentsOf: buffer[0..<n])
-            } else if n == 0 {
-                return out
-            } else if errno != EINTR {
-                throw Errno(rawValue: errno)
-            }
-        }
     }
 
     /// Whether two paths name the same inode (namespace files compare this way).

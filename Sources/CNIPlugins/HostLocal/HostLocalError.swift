@@ -1,3 +1,4 @@
+import CNI
 import SystemPackage
 
 /// Everything host-local can fail with. Messages are the reference plugin's, so that logs and
@@ -35,7 +36,7 @@ public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertibl
 
     /// `what` names the object (`open /var/lib/cni/networks/net1`); the errno text follows, as Go prints it.
     static func io(_ errno: Errno, _ what: String) -> HostLocalError {
-        HostLocalError(.io(errno), "\(what): \(errno.cniDescription)")
+        HostLocalError(.io(errno), "\(what): \(errno.goDescription)")
     }
 
     /// The same error with context in front, as Go's `fmt.Errorf("context: %v", err)`.
@@ -44,11 +45,3 @@ public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertibl
     }
 }
 
-extension Errno {
-    /// Go's lowercase strerror texts ("no such file or directory"), which is what users grep for.
-    var cniDescription: String {
-        let text = String(describing: self)
-        guard let first = text.first else { return text }
-        return first.lowercased() + text.dropFirst()
-    }
-}

@@ -1,3 +1,4 @@
+import CNI
 import Glibc
 import SystemPackage
 
@@ -42,32 +43,9 @@ enum Posix {
         return try readAll(fd, limit: limit)
     }
 
-    static func readAll(_ fd: Int32, limit: Int) throws -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while out.count < limit {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Errno(rawValue: errno)
-            }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
-    }
+    static func readAll(_ fd: Int32, limit: Int) throws -> [UInt8] { try FileDescriptorIO.readAll(fd, limit: limit) }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Errno(rawValue: errno)
-            }
-            offset += n
-        }
-    }
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws { try FileDescriptorIO.writeAll(bytes, to: fd) }
 
     /// Creates (or truncates) `name` with `bytes`, mode 0600. Not atomic: callers write a scratch
     /// name and then link or rename it into place.

@@ -136,7 +136,7 @@ public struct PortMapPlugin: CNIPlugin {
             try Conntrack().deleteUDP(selector)
         } catch {
             let what = selector.replySource.map { "to \($0)" } ?? "of IPv\(selector.family.versionString) host ports"
-            FileDescriptorWriter.write(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8), to: 2)
+            FileDescriptorIO.write(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8), to: 2)
         }
     }
 }
