@@ -2,7 +2,6 @@ import CNI
 import Firewall
 import NFTables
 import NetAddress
-import Synchronization
 
 /// portmap over nftables (libnftnl, in-process), in the reference HEAD's `cni_hostport` layout (see
 /// `NFTPortMapLayout`). ADD, DEL and GC are each one transaction covering both families.
@@ -14,7 +13,8 @@ import Synchronization
 public struct NFTablesPortMapper: PortMapper {
     public var kind: PortMapBackendKind { .nftables }
 
-    private let keeper = SocketKeeper()
+    /// The last socket stays open while the mapper lives (``NFTSocketKeeper``).
+    private let keeper = NFTSocketKeeper()
 
     public init() {}
 
@@ -272,30 +272,5 @@ public struct NFTablesPortMapper: PortMapper {
             }
         }
         return StaleFlows()
-    }
-}
-
-/// Keeps a mapper's last nftables socket open for as long as the mapper lives (in a plugin, until
-/// the process exits). Releasing a netfilter socket waits for the kernel to finish the previous
-/// transaction's deferred work: deleted rules and updated chains are freed after an RCU grace period
-/// (milliseconds; nft_rcv_nl_event flushes that work). Closing at exit lets the wait overlap what
-/// the operation does after its commit (the conntrack flush) instead of adding to it.
-final class SocketKeeper: Sendable {
-    /// The socket, handed over by the thread that used it and never used again.
-    private final class Kept: @unchecked Sendable {
-        let connection: NFTConnection
-        init(_ connection: NFTConnection) { self.connection = connection }
-    }
-
-    private let held = Mutex<Kept?>(nil)
-
-    func keep(_ connection: NFTConnection) {
-        let kept = Kept(connection)
-        // The previous one (if any) is released after the lock, by this thread.
-        let previous = held.withLock { held -> Kept? in
-            defer { held = kept }
-            return held
-        }
-        _ = previous
     }
 }
