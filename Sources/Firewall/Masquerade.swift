@@ -47,9 +47,20 @@ public struct Masquerade: Sendable {
         try backend(named: configured).setup(attachment)
     }
 
-    /// Checks the rules of `attachment` in the configured (or default) backend.
+    /// Checks the rules of `attachment`: in the configured backend, or, when none is configured, in
+    /// either one. The node's default may have changed since the ADD (the reference's iptables chains
+    /// appeared, say), and the attachment's rules are where that ADD put them.
     public func check(_ attachment: MasqueradeAttachment, backend configured: String? = nil) throws(FirewallError) {
-        try backend(named: configured).check(attachment)
+        if try Self.configuredKind(configured) != nil {
+            return try backend(named: configured).check(attachment)
+        }
+        let first = try backend(named: nil)
+        do {
+            try first.check(attachment)
+        } catch {
+            let other = first.kind == .iptables ? nftables : iptables
+            guard (try? other.check(attachment)) != nil else { throw error }
+        }
     }
 
     /// Removes the rules of `attachment` from both backends. A backend's failure counts only when that

@@ -132,12 +132,15 @@ import Testing
         var kind: MasqueradeBackendKind
         var present: Bool
         var fails = false
+        var holdsRules = true
         func isPresent() -> Bool { present }
         func setup(_ attachment: MasqueradeAttachment) throws(FirewallError) {}
         func teardown(_ attachment: MasqueradeAttachment) throws(FirewallError) {
             if fails { throw FirewallError(.iptables, "\(kind) broke") }
         }
-        func check(_ attachment: MasqueradeAttachment) throws(FirewallError) {}
+        func check(_ attachment: MasqueradeAttachment) throws(FirewallError) {
+            if !holdsRules { throw FirewallError(.checkFailed, "no rules in \(kind)") }
+        }
         func gc(network: String, keeping valid: [AttachmentID]) throws(FirewallError) {
             if fails { throw FirewallError(.iptables, "\(kind) broke") }
         }
@@ -203,6 +206,28 @@ import Testing
         #expect(try Masquerade.configuredKind("nftables") == .nftables)
         #expect(throws: FirewallError.self) { try Masquerade.configuredKind("pf") }
         #expect(untouched.asked.isEmpty)
+    }
+
+    @Test func checkWithoutAConfiguredBackendFindsTheRulesWhereverADDPutThem() throws {
+        let a = MasqueradeAttachment(network: "n", containerID: "c", ifName: "eth0")
+        // ADD went to nftables; since then the reference's iptables chains appeared on the node.
+        let movedNode = Node(installed: true, inUse: true, nftables: true)
+        let inNFTables = Masquerade(
+            iptables: Fake(kind: .iptables, present: true, holdsRules: false), nftables: Fake(kind: .nftables, present: true),
+            node: movedNode)
+        try inNFTables.check(a)
+        // A configured backend is the only one looked at.
+        #expect(throws: FirewallError.self) { try inNFTables.check(a, backend: "iptables") }
+        // Rules in neither: the default backend's error.
+        let nowhere = Masquerade(
+            iptables: Fake(kind: .iptables, present: true, holdsRules: false),
+            nftables: Fake(kind: .nftables, present: true, holdsRules: false), node: movedNode)
+        do {
+            try nowhere.check(a)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("iptables"))
+        }
     }
 
     @Test func teardownErrorsCountOnlyForPresentBackends() throws {

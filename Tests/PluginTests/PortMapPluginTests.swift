@@ -155,4 +155,19 @@ struct PortMapPluginTests {
             #expect(jsonObject(o3)?["msg"] as? String == "failed to parse config: MasqMarkBit must be between 0 and 31")
         }
     }
+
+    @Test func checkWithoutAConfiguredBackendFindsTheRulesInEither() throws {
+        try withTestNamespaces(1, prefix: "pmp") { ns in
+            // A fresh namespace defaults to nftables; the rules are in iptables (the ADD ran when the
+            // node's default was iptables, or the other way round).
+            let missing = PortMapError(.firewall, "no rules")
+            let (ipt, nft) = (FakePortMapper(.iptables), FakePortMapper(.nftables, failure: missing))
+            let plugin = PortMapPlugin(iptables: ipt, nftables: nft)
+            let (s1, _) = try Self.run(plugin, "CHECK", Self.config(), in: ns[0])
+            #expect(s1 == 0 && nft.calls == ["check"] && ipt.calls == ["check"])
+            // Configured: only that backend counts.
+            let (s2, o2) = try Self.run(plugin, "CHECK", Self.config(#","backend":"nftables""#), in: ns[0])
+            #expect(s2 == 1 && (jsonObject(o2)?["msg"] as? String)?.contains("no rules") == true)
+        }
+    }
 }

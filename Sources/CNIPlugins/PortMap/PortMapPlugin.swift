@@ -74,7 +74,17 @@ public struct PortMapPlugin: CNIPlugin {
         let config = try parse(context, prefix: "")
         guard config.prevResult != nil else { throw PortMapError(.notChained, "Required prevResult missing") }
         guard !config.mappings.isEmpty else { return }
-        try backend(config).check(Self.attachment(config, context))
+        let attachment = Self.attachment(config, context)
+        let chosen = try backend(config)
+        // With the backend left to the node's default, the rules are wherever the ADD put them: the
+        // default may have changed since (the reference's iptables chains appeared, say).
+        guard config.backend == nil, config.optionBackends.isEmpty else { return try chosen.check(attachment) }
+        do {
+            try chosen.check(attachment)
+        } catch {
+            let other: any PortMapper = chosen.kind == .iptables ? nftables : iptables
+            guard (try? other.check(attachment)) != nil else { throw error }
+        }
     }
 
     /// Removes the rules of this network's attachments that are not in `cni.dev/valid-attachments`,
