@@ -67,7 +67,11 @@ def inner(a):
     alternating implementations and the two nodes (empty, full) within each round."""
     if a.fill:
         ours = os.path.join(a.ours, "portmap")
-        for backend in ("nftables", "iptables"):
+        # The full node holds N containers in each layout being measured: our nftables rules for
+        # ours-nft, iptables chains (ours, which Debian's are identical to) for ours-ipt and debian.
+        layouts = (["nftables"] if "ours-nft" in a.impls else []) + \
+                  (["iptables"] if {"ours-ipt", "debian"} & set(a.impls) else [])
+        for backend in layouts:
             for i in range(a.containers):
                 run(a, ours, "ADD", config(i, backend, (20000 + 2 * i, 20001 + 2 * i)), f"ctr{i:04d}-{backend}")
         return
