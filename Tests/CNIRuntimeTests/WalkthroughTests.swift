@@ -12,11 +12,11 @@ import Testing
 /// and routes), with a temporary NETCONFPATH (host-local's dataDir moved there) and cache. Instead
 /// of the slide's ping to an outside address, the container reaches its gateway on the node.
 ///
-/// The plugin directory is a parameter: Debian's reference plugins always, and any directories
-/// listed in CNITOOL_WALKTHROUGH_CNI_PATH (comma-separated), e.g. our own .build/debug.
+/// The plugin directory is a parameter: our own built plugins and Debian's reference plugins
+/// always, and any directories listed in CNITOOL_WALKTHROUGH_CNI_PATH (comma-separated).
 @Suite(.enabled(if: isPrivileged)) struct WalkthroughTests {
     static var pluginDirectories: [String] {
-        var dirs = [Binaries.referenceDirectory]
+        var dirs = [Binaries.directory, Binaries.referenceDirectory]
         if let extra = ProcessInfo.processInfo.environment["CNITOOL_WALKTHROUGH_CNI_PATH"] {
             dirs += extra.split(separator: ",").map(String.init)
         }
