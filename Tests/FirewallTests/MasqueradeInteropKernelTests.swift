@@ -92,28 +92,6 @@ struct DebianBridgeInteropTests {
 /// to the container subnet, which only works when the host masquerades it to its own address.
 @Suite(.enabled(if: isPrivileged), .serialized)
 struct MasqueradeTrafficTests {
-    static let server = """
-        import socket, sys
-        family = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((sys.argv[1], 7777))
-        s.listen(8)
-        s.settimeout(20)
-        while True:
-            c, peer = s.accept()
-            c.sendall(peer[0].encode())
-            c.close()
-        """
-    static let client = """
-        import socket, sys
-        try:
-            s = socket.create_connection((sys.argv[1], 7777), timeout=float(sys.argv[2]))
-            print(s.recv(100).decode())
-        except OSError as e:
-            print("failed:", e)
-        """
-
     /// host ns H between container C (10.77.0.2, fd77::2) and remote R (192.0.2.2, 2001:db8::2).
     static func wire(host: TestNamespace, container: TestNamespace, remote: TestNamespace) throws {
         let sh = { (line: String) throws in _ = try Command.shell(line) }
@@ -131,7 +109,7 @@ struct MasqueradeTrafficTests {
     }
 
     static func connect(from container: TestNamespace, to address: String, timeout: Double = 3) throws -> String {
-        try container.check(["/usr/bin/python3", "-c", client, address, String(timeout)]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try PeerEcho.connect(from: container, to: address, timeout: timeout)
     }
 
     @Test(arguments: [MasqueradeBackendKind.nftables, .iptables])
@@ -139,20 +117,8 @@ struct MasqueradeTrafficTests {
         try withTestNamespaces(3, prefix: "traffic") { ns in
             let (host, container, remote) = (ns[0], ns[1], ns[2])
             try Self.wire(host: host, container: container, remote: remote)
-            var servers: [Process] = []
-            defer { servers.forEach { kill($0.processIdentifier, SIGKILL); $0.waitUntilExit() } }
-            for address in ["192.0.2.2", "2001:db8::2"] {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-                p.arguments = ["--net=\(remote.path)", "--", "/usr/bin/python3", "-c", Self.server, address]
-                try p.run()
-                servers.append(p)
-            }
-            var tries = 0
-            while try !remote.check(["ss", "-Htln"]).contains("[2001:db8::2]:7777"), tries < 100 {
-                Thread.sleep(forTimeInterval: 0.02)
-                tries += 1
-            }
+            let servers = try PeerEcho.start(in: remote, on: ["192.0.2.2", "2001:db8::2"])
+            defer { PeerEcho.stop(servers) }
             // Without masquerade the remote's replies have no way back.
             #expect(try Self.connect(from: container, to: "192.0.2.2", timeout: 0.5).hasPrefix("failed"))
 

@@ -21,8 +21,8 @@ struct BridgeFirewallTests {
         try withBridgeLab(containers: 3) { lab in
             let remote = lab.containers[2]
             try wireRemote(lab, remote)
-            let servers = try lab.startServers(in: remote, on: ["192.0.2.2", "2001:db8::2"])
-            defer { BridgeLab.stop(servers) }
+            let servers = try PeerEcho.start(in: remote, on: ["192.0.2.2", "2001:db8::2"])
+            defer { PeerEcho.stop(servers) }
             let config = lab.config(subnets: ["10.63.0.0/24", "fd63::/64"], extra: #""isDefaultGateway":true,"ipMasq":true,"ipMasqBackend":"\#(backend)""#)
 
             // Another attachment stays throughout; the state before ours is compared after our DEL.

@@ -146,60 +146,9 @@ final class BridgeLab: @unchecked Sendable {
             if not ok: print(dst)
         """
 
-    static let server = """
-        import socket, sys
-        family = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
-        s = socket.socket(family, socket.SOCK_STREAM)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((sys.argv[1], 7777))
-        s.listen(8)
-        s.settimeout(30)
-        while True:
-            c, peer = s.accept()
-            c.sendall(peer[0].encode())
-            c.close()
-        """
-
-    static let client = """
-        import socket, sys
-        try:
-            s = socket.create_connection((sys.argv[1], 7777), timeout=float(sys.argv[2]))
-            print(s.recv(100).decode())
-        except OSError as e:
-            print("failed:", e)
-        """
-
-    /// Connects from `ns` to `address`:7777; the server answers with the source address it saw.
+    /// Connects from `ns` to a ``PeerEcho`` server at `address` and returns the source it saw.
     func connect(from ns: TestNamespace, to address: String, timeout: Double = 3) throws -> String {
-        try ns.check(["/usr/bin/python3", "-c", Self.client, address, String(timeout)])
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    /// Starts TCP servers on `addresses` in `ns`; stop them with `stop(_:)`.
-    func startServers(in ns: TestNamespace, on addresses: [String]) throws -> [Process] {
-        var servers: [Process] = []
-        for address in addresses {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
-            p.arguments = ["--net=\(ns.path)", "--", "/usr/bin/python3", "-c", Self.server, address]
-            try p.run()
-            servers.append(p)
-        }
-        var tries = 0
-        while tries < 200, try !addresses.allSatisfy({ a in
-            try ns.check(["ss", "-Htln"]).contains(a.contains(":") ? "[\(a)]:7777" : "\(a):7777")
-        }) {
-            Thread.sleep(forTimeInterval: 0.02)
-            tries += 1
-        }
-        return servers
-    }
-
-    static func stop(_ servers: [Process]) {
-        for p in servers {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-        }
+        try PeerEcho.connect(from: ns, to: address, timeout: timeout)
     }
 
     /// Waits until the host's IPv6 addresses on the bridge are no longer tentative (the gateway
