@@ -77,6 +77,8 @@ func ipamContext(
         #expect(PluginLocatorError.noPaths.description == "no paths provided")
         #expect(PluginLocatorError.invalidName("a/b").description == "invalid plugin name: a/b")
         #expect(CNIError(PluginLocatorError.noPaths).code == .internal)
+        #expect(CNIError(PluginLocatorError.invalidName("../x")).code == .invalidNetworkConfig)
+        #expect(CNIError(PluginLocatorError.noName).code == .invalidNetworkConfig)
         #expect(PluginLocator(cniPath: "/a::/b:").paths == ["/a", "/b"])
     }
 }

@@ -84,7 +84,7 @@ struct PTPLifecycleTests {
         .init(name: "invalid subnet", subnets: ["10.77.0.0/33"], mentions: "10.77.0.0/33"),
         .init(name: "unknown IPAM type", ipam: #"{"type":"nosuch"}"#, mentions: #"failed to find plugin "nosuch""#),
         .init(name: "IPAM without type", ipam: #"{"subnet":"10.77.0.0/24"}"#, code: 7, mentions: "no plugin name provided"),
-        .init(name: "hostile IPAM type", ipam: #"{"type":"../host-local"}"#, mentions: "invalid plugin name"),
+        .init(name: "hostile IPAM type", ipam: #"{"type":"../host-local"}"#, code: 7, mentions: "invalid plugin name"),
         .init(name: "unknown ipMasqBackend", extra: ["ipMasq": "true", "ipMasqBackend": "\"pf\""], code: 7, mentions: "pf"),
         .init(name: "MTU too small", extra: ["mtu": "10"], code: 7, mentions: "MTU"),
         .init(name: "MTU a string", extra: ["mtu": "\"1400\""], code: 6, mentions: "mtu"),

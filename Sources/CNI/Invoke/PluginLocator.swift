@@ -57,6 +57,12 @@ public enum PluginLocatorError: Error, Sendable, Hashable, CustomStringConvertib
         }
     }
 
-    /// Code 999, as the reference plugins report these plain errors.
-    public var cniError: CNIError { CNIError(.internal, description) }
+    /// A missing or hostile `type` (`ipam.type: "../x"`) is the config's fault: code 7 (the
+    /// reference reports 999 for all of these). A plugin not found or no `CNI_PATH` stays 999.
+    public var cniError: CNIError {
+        switch self {
+        case .noName, .invalidName: return CNIError(.invalidNetworkConfig, description)
+        case .noPaths, .notFound: return CNIError(.internal, description)
+        }
+    }
 }
