@@ -4,11 +4,17 @@ import NetAddress
 // "10.1.2.3/24" (host bits kept, as types.IPNet keeps them), "aa:bb:cc:dd:ee:ff". With these,
 // plugin config structs can declare `var subnet: IPNetwork` and decode with JSONValueDecoder.
 
-extension IPAddress: Codable {
+/// A value written in JSON as its text form; `what` names it in decoding errors as Go does
+/// ("invalid CIDR address: x").
+protocol JSONTextValue: Codable, LosslessStringConvertible {
+    static var what: String { get }
+}
+
+extension JSONTextValue {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = IPAddress(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid IP address: \(text)"))
+        guard let value = Self(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid \(Self.what): \(text)"))
         }
         self = value
     }
@@ -19,32 +25,6 @@ extension IPAddress: Codable {
     }
 }
 
-extension IPNetwork: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = IPNetwork(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid CIDR address: \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
-
-extension MACAddress: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = MACAddress(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "invalid MAC address: \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(description)
-    }
-}
+extension IPAddress: JSONTextValue { static let what = "IP address" }
+extension IPNetwork: JSONTextValue { static let what = "CIDR address" }
+extension MACAddress: JSONTextValue { static let what = "MAC address" }
