@@ -89,11 +89,8 @@ import Testing
         LinkType.dummy, .vlan(id: 4094), .ipvlan(mode: .l2), .ipvlan(mode: .l3, flag: .vepa), .vrf(table: 1001),
     ])
     func linkTypeRoundTrips(_ type: LinkType) throws {
-        let link = {
-            var link = Link(index: 5, name: "x0", kind: type.kind)
-            link.linkType = type
-            return link
-        }()
+        var link = Link(index: 5, name: "x0", kind: type.kind)
+        link.linkType = type
         let decoded = try Link(message: link.message)
         #expect(decoded == link)
         #expect(decoded.linkType == type && decoded.kind == type.kind)
