@@ -5,12 +5,13 @@
 #       [--] COMMAND [ARG...]
 #
 # The guest sees the host's whole file tree read-only over 9p, with a RAM overlay on top (writes
-# are allowed and vanish at power-off), fresh tmpfs on /tmp and /run, no network card, and Debian's
-# modules (see scripts/vm/modules). COMMAND runs as root in DIR (default: the current directory)
-# with SWCNI_VM=1 in a clean environment; its output streams to this terminal over the serial
-# console. Exit status: COMMAND's, 124 when the timeout (default 600 s) ends the VM, 125 when the
-# VM could not run COMMAND (with the reason and the end of the console log). Nothing keeps
-# running after this script: the VM is killed on timeout, on Ctrl-C and on any exit.
+# are allowed and vanish at power-off), fresh tmpfs on /tmp and /run (a DIR there is shown all the
+# same), no network card, and Debian's modules (see scripts/vm/modules). COMMAND runs as root in
+# DIR (default: the current directory) with SWCNI_VM=1 in a clean environment; its output streams
+# to this terminal over the serial console. Exit status: COMMAND's, 124 when the timeout (default
+# 600 s) ends the VM, 125 when the VM could not run COMMAND (with the reason and the end of the
+# console log). Nothing keeps running after this script: the VM is killed on timeout, on Ctrl-C
+# and on any exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -31,16 +32,21 @@ while (($#)); do
         *) break ;;
     esac
 done
-(($#)) || { sed -n '2,13p' "$0" >&2; exit 2; }
+(($#)) || { sed -n '2,14p' "$0" >&2; exit 2; }
 
 fail() { echo "vm: error: $*" >&2; exit 125; }
 
 kdir=$("$here/kernel.sh") || fail "Debian's kernel is not available"
 kver=$(cat "$kdir/.kver")
 [ "$(id -u)" = 0 ] || fail "must run as root (qemu shares the host's whole tree read-only)"
+# The guest has its own /tmp and /run; a working directory there (a CI clone in /tmp) is shown
+# again from the host's tree, with its own RAM overlay.
+expose=""
 case $workdir/ in
-    /tmp/* | /run/* | /var/run/* | /dev/* | /proc/* | /sys/*)
-        fail "$workdir is not visible in the VM (it has its own /tmp, /run, /dev, /proc and /sys)" ;;
+    /dev/* | /proc/* | /sys/*) fail "$workdir is not visible in the VM (it has its own /dev, /proc and /sys)" ;;
+    /tmp/* | /run/* | /var/run/*)
+        [[ $workdir != *[[:space:]]* ]] || fail "a working directory under /tmp or /run must not contain spaces: $workdir"
+        expose=$(realpath "$workdir") ;;
 esac
 
 run=$(mktemp -d /tmp/swcni-vm.XXXXXX)
@@ -84,7 +90,7 @@ awk '$1 == "insmod" && !seen[$2]++ { $1 = ""; print }' <<<"$deps" | while read -
 # --- the job share: guest.sh, its settings, the command; the guest writes status here ------------
 mkdir -p "$run/job"
 cp "$here/guest.sh" "$run/job/guest.sh"
-printf 'KVER=%q\nKDIR=%q\n' "$kver" "$kdir" >"$run/job/job.env"
+printf 'KVER=%q\nKDIR=%q\nEXPOSE=%q\n' "$kver" "$kdir" "$expose" >"$run/job/job.env"
 {
     printf 'cd -- %q || exit 125\n' "$workdir"
     printf 'exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/swift/usr/bin'
