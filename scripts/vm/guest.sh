@@ -13,5 +13,6 @@ status=$?
 echo "vm: command exited with status $status after $SECONDS s"
 echo "$status" >"$job/status"
 sync
-echo o >/proc/sysrq-trigger   # power off: qemu exits
+/bin/busybox poweroff -f       # qemu exits
+echo o >/proc/sysrq-trigger
 sleep 60
