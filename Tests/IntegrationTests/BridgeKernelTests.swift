@@ -178,7 +178,7 @@ struct BridgeKernelTests {
     /// Without CONFIG_BRIDGE_VLAN_FILTERING (this machine's kernel) ADD fails cleanly: a new bridge
     /// cannot be created with vlan_filtering, and on an existing plain bridge the VLAN request fails
     /// after the veth exists, which must then be rolled back. `VLANVMTests` covers the VLAN path.
-    @Test(.disabled(if: kernelHasBridgeVLANFiltering, "this kernel has bridge VLAN filtering: VLANVMTests covers it"))
+    @Test(.disabled(if: KernelFeature.bridgeVLANFiltering.isAvailable, "this kernel has bridge VLAN filtering: VLANVMTests covers it"))
     func vlanAndTrunkFailCleanlyWithoutVLANFiltering() throws {
         try withBridgeLab { lab in
             let config = lab.config(subnets: ["10.59.0.0/24"], extra: #""vlan":100,"vlanTrunk":[{"minID":200,"maxID":201}]"#)

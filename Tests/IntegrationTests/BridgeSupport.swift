@@ -186,14 +186,6 @@ func withBridgeLab<T>(containers: Int = 1, _ body: (BridgeLab) throws -> T) thro
     }
 }
 
-/// True when this kernel has bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); this VM's has
-/// not, and then `ip link add ... vlan_filtering 1` and `bridge vlan add` fail with EOPNOTSUPP.
-let kernelHasBridgeVLANFiltering: Bool = {
-    guard isPrivileged, let ns = try? TestNamespace("probe") else { return false }
-    defer { ns.delete() }
-    return (try? ns.run(["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", "1"]).succeeded) ?? false
-}()
-
 let debianBridgeInstalled = FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/bridge")
 
 extension Dictionary where Key == String, Value == Any {

@@ -54,7 +54,7 @@ import Testing
         try withNetlinkNamespace { ns, netlink in
             do {
                 try netlink.addBridge(BridgeSpec(name: "br0", vlanFiltering: true))
-            } catch let error as NetlinkError where error.errno == .notSupportedOnSocket && !KernelFeatures.bridgeVLANFiltering {
+            } catch let error as NetlinkError where error.errno == .notSupportedOnSocket && !KernelFeature.bridgeVLANFiltering.isAvailable {
                 return  // CONFIG_BRIDGE_VLAN_FILTERING is off: the refusal is the expected outcome.
             }
             #expect(try netlink.link(named: "br0")?.bridge?.vlanFiltering == true)
@@ -71,7 +71,7 @@ import Testing
             try netlink.setMaster(port, bridge)
             let ports = try netlink.bridgeVLANs()
             #expect(ports.contains { $0.name == "p0" && $0.masterIndex != nil })
-            if !KernelFeatures.bridgeVLANFiltering {
+            if !KernelFeature.bridgeVLANFiltering.isAvailable {
                 #expect(try netlink.bridgeVLANs(of: port).isEmpty)
                 // The request gets as far as the bridge's VLAN code, which refuses like iproute2's.
                 let ours = try #require(throws: NetlinkError.self) { try netlink.addBridgeVLAN(.access(100), to: port) }
