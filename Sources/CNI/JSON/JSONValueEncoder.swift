@@ -30,7 +30,7 @@ final class _EncodingNode {
         case .unset: return .object(JSONObject())
         case .scalar(let v): return v
         case .object:
-            return .object(JSONObject(uniqueMembers: zip(keys, children).map {
+            return .object(JSONObject(members: zip(keys, children).map {
                 JSONObject.Member(key: $0, value: $1.materialize())
             }))
         case .array: return .array(children.map { $0.materialize() })
