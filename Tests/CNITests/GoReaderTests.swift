@@ -228,6 +228,40 @@ import Testing
         #expect(GoReadError(.type, "x").cniError.code == .decodingFailure)
     }
 
+    // MARK: A whole config
+
+    /// A config shaped like bridge's with host-local's ranges, read field by field.
+    @Test func readsATypedConfigWhole() throws {
+        let fields: GoFields = ["name", "bridge", "mtu", "isGateway", "ranges", "mac", "ipam", "ratio", "tags"]
+        let range: GoFields = ["subnet", "gateway"]
+        let json = try JSONValue(parsing: """
+            {"name":"net","bridge":"cni0","mtu":1500,"isGateway":true,
+             "ranges":[[{"subnet":"10.1.2.3/24","gateway":"10.1.2.1"}]],
+             "mac":"0A:58:0a:01:02:03","ipam":{"type":"host-local","x":[1.50]},
+             "ratio":0.5,"tags":{"a":"b"},"unknown":42}
+            """)
+        let o = try GoValue(root: json, subject: "network config").object(fields)
+        #expect(try o["name"].string() == "net")
+        #expect(try o["mtu"].int() == 1500)
+        #expect(try o["isGateway"].bool() == true)
+        let first = try o["ranges"].slice()?.first?.slice()?.first?.object(range)
+        #expect(try first?["subnet"].cidr()?.description == "10.1.2.3/24")  // host bits kept, as types.IPNet
+        #expect(try first?["gateway"].ip() == IPAddress("10.1.2.1"))
+        #expect(try o["mac"].string().flatMap(MACAddress.init)?.description == "0a:58:0a:01:02:03")
+        // interface{} passes the value on untouched, literals included.
+        #expect(o["ipam"].any() == ["type": "host-local", "x": [.number(JSONNumber(literal: "1.50")!)]])
+        #expect(try o["ratio"].float() == 0.5)
+        #expect(try o["tags"].map()?.entries { v throws(GoReadError) in try v.string() ?? "" }.map(\.value) == ["b"])
+        // Absent fields read as unset.
+        #expect(try o["bridge"].string() == "cni0" && o["ipam"].isAbsent == false && GoObject([:], fields: fields, subject: "x")["mtu"].isAbsent)
+        // What Go refuses, the reader refuses: 1500.0 is not an int.
+        #expect(readError { _ = try GoValue(root: JSONValue(parsing: #"{"mtu":1500.0}"#), subject: "network config").object(fields)["mtu"].int() }?.kind == .type)
+        let bad = try JSONValue(parsing: #"{"ranges":[[{"subnet":"10.1.2.300/24"}]]}"#)
+        #expect(readError {
+            _ = try GoValue(root: bad, subject: "network config").object(fields)["ranges"].slice()?.first?.slice()?.first?.object(range)["subnet"].cidr()
+        } == GoReadError(.value, #"network config: "ranges.0.0.subnet": invalid CIDR address: 10.1.2.300/24"#))
+    }
+
     // MARK: Embedding
 
     @Test func embeddedFieldsComeFirstAndTheOuterOnesWin() {

@@ -71,8 +71,11 @@ public struct GoObject: Sendable {
         }
         if let first { scan(first) }
         for object in rest { scan(object) }
-        return GoValue(first: head, rest: more, parent: path, subject: subject)
+        return GoValue(first: head, rest: more, parent: path, subject: subject, name: field)
     }
+
+    /// True when no object was stored (absent, or only `null`): Go's zero struct.
+    public var isAbsent: Bool { first == nil }
 
     /// True when no object was stored, or only empty ones.
     public var isEmpty: Bool { (first?.isEmpty ?? true) && rest.allSatisfy(\.isEmpty) }

@@ -112,7 +112,7 @@ public struct GoMap: Sendable {
         for (path, object) in objects {
             for m in object.members where JSONObject.sameKey(m.key, key) { found = (path, m) }
         }
-        guard let found else { return GoValue(first: nil, parent: parent, subject: subject) }
+        guard let found else { return GoValue(first: nil, parent: parent, subject: subject, name: key) }
         return GoValue(first: found.member, parent: found.path, subject: subject)
     }
 

@@ -43,12 +43,15 @@ public struct GoValue: Sendable {
     let parent: String
     /// What the document is, for messages ("network config", "result").
     let subject: String
+    /// The field's name, naming it in messages when nothing was stored.
+    let name: String
 
-    init(first: Item?, rest: [Item] = [], parent: String, subject: String) {
+    init(first: Item?, rest: [Item] = [], parent: String, subject: String, name: String = "") {
         self.first = first
         self.rest = rest
         self.parent = parent
         self.subject = subject
+        self.name = name
     }
 
     /// A whole document (the target of `json.Unmarshal`).
@@ -69,7 +72,8 @@ public struct GoValue: Sendable {
     public var path: String { path(of: rest.last ?? first) }
 
     func path(of item: Item?) -> String {
-        guard let key = item?.key, !key.isEmpty else { return parent }
+        let key = item?.key ?? name
+        guard !key.isEmpty else { return parent }
         return parent.isEmpty ? key : parent + "." + key
     }
 
@@ -181,6 +185,11 @@ public struct GoValue: Sendable {
     }
 
     // MARK: Errors
+
+    /// A ``GoReadError/Kind/value`` error for a field that must be there: `<subject>: "<path>" is missing`.
+    public func missingError() -> GoReadError {
+        GoReadError(.value, "\(subject): \"\(path)\" is missing")
+    }
 
     /// A ``GoReadError/Kind/value`` error about the last value stored: `<subject>: "<path>": <text>`.
     public func valueError(_ text: String) -> GoReadError { valueError(rest.last ?? first, text) }

@@ -2,9 +2,8 @@
 /// order they were read or inserted, and numbers keep their literal text (so `1.0`, `1e3` and
 /// 64-bit IDs survive untouched).
 ///
-/// Plugins read their configuration through this type (or through ``JSONValueDecoder`` for a typed
-/// struct), and every JSON this package prints is built as a `JSONValue` and serialized with
-/// ``JSONSerializer``.
+/// Configs, results and caches are read from it with Go's rules through ``GoValue``, and every
+/// JSON this package prints is built as a `JSONValue` and serialized with ``JSONSerializer``.
 ///
 /// Equality is structural and order-sensitive: two objects with the same members in a different
 /// order are different values, and numbers compare by literal (`1` and `1.0` differ).
