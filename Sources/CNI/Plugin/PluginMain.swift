@@ -131,7 +131,12 @@ private struct Dispatcher<Plugin: CNIPlugin> {
     /// compact, as Go's json.Encoder writes it. libcni probes with `{"cniVersion": …}` on stdin.
     private func writeVersionInfo(_ stdin: [UInt8]) {
         var asked = CNIVersion.current.description
-        if let v = (try? JSONParser.parse(stdin))?["cniVersion"]?.stringValue, !v.isEmpty { asked = v }
+        if let json = try? JSONParser.parse(stdin),
+            let v = (try? GoValue(root: json, subject: "version request").object(["cniVersion"])["cniVersion"].string()) ?? nil,
+            !v.isEmpty
+        {
+            asked = v
+        }
         let info = PluginVersionInfo(cniVersion: asked, supportedVersions: plugin.supportedVersions)
         env.writeStdout(JSONSerializer.bytes(info.json) + [0x0A])
     }
