@@ -8,6 +8,8 @@ import Testing
 @Suite struct GoSemanticsBinaryTests {
     /// Runs `config` (with `@DATA@` replaced by a fresh data dir) through `binary`.
     func run(_ config: String, _ binary: String, command: String = "ADD") throws -> (out: CommandOutput, dir: String, files: [String]) {
+        // Never the default data dir: the machine's /var/lib/cni is not a test's to touch.
+        precondition(config.contains("\"@DATA@\""), "a test config must name its data dir")
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let text = config.replacingOccurrences(of: "@DATA@", with: dir.path)
