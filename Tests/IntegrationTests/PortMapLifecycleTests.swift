@@ -36,6 +36,25 @@ struct PortMapLifecycleTests {
         }
     }
 
+    /// containerd builds the `portMappings` capability from an untagged Go struct, so the keys come
+    /// capitalised; Go's decoder folds them, and so does ours: the port is published and the DEL
+    /// (which containerd stops at if it fails) removes it. Debian's portmap does the same.
+    @Test func containerdsCapitalisedMappingKeysPublishAndTearDown() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let g4 = PortMapNetwork.gateway4
+            try net.serve(0, tcp: [80], udp: [])
+            let containerd = #"[{"HostPort":8080,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]"#
+            for binary in [Binaries.path("portmap"), Self.debian] {
+                let config = net.portmapConfig(0, mappings: containerd)
+                let add = try net.portmap("ADD", 0, config: config, binary: binary)
+                #expect(add.succeeded, "\(binary): \(add.stdout)")
+                #expect(try net.tcp(from: net.host, g4, 8080) == "hello \(g4)", "\(binary)")
+                #expect(try net.portmap("DEL", 0, config: config, binary: binary).succeeded, "\(binary)")
+                #expect(try !Self.hasRules(net), "\(binary)")
+            }
+        }
+    }
+
     /// With no backend configured, bridge's masquerade and portmap follow the node together: nftables
     /// on a fresh node, iptables once Debian's portmap (iptables only) has left its chains there.
     @Test func theDefaultBackendFollowsTheNode() throws {

@@ -27,9 +27,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try parse(context, prefix: "failed to parse config: ")
-        guard let previous = config.prevResult else {
-            throw PortMapError(.notChained, "must be called as chained plugin")
-        }
+        let previous = try context.config.requirePrevResult("must be called as chained plugin")
         // No mappings: pass prevResult through and touch no firewall (plugins#464, #510).
         guard !config.mappings.isEmpty else { return previous }
         let attachment = Self.attachment(config, context)
@@ -72,7 +70,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try parse(context, prefix: "")
-        guard config.prevResult != nil else { throw PortMapError(.notChained, "Required prevResult missing") }
+        _ = try context.config.requirePrevResult()
         guard !config.mappings.isEmpty else { return }
         let attachment = Self.attachment(config, context)
         let chosen = try backend(config)
