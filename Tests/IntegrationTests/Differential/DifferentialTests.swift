@@ -8,7 +8,13 @@ import Testing
 /// and lease state after each verb — unless the row names a deliberate difference documented in
 /// README.md. With `SWCNI_DIFF_REPORT=<file>` each row also appends a Markdown table line (led by
 /// its zero-padded index, so `sort` restores the table's order) with both sides' outcomes and
-/// messages.
+/// messages (`scripts/difftable.sh` prints it). `CNI_BIN_DIR=/usr/lib/cni` runs the reference
+/// against itself: every row comes out the same and only the deliberate marks report themselves
+/// stale, which is how the normalisation is checked for false differences.
+///
+/// A plugin added later gets a `DiffPlugin` (its namespaces, a `prepare` step for the links it
+/// needs), a `DiffTable+<Plugin>.swift` with its rows (`envelope(...)` adds the shared ones), and
+/// its rows appended to `DiffTable.all`.
 @Suite(.enabled(if: isPrivileged && FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/bridge")))
 struct DifferentialTests {
     @Test(arguments: DiffTable.all)
