@@ -4,13 +4,14 @@
 # (/usr/lib/cni), reported side by side with RunPodSandbox/StopPodSandbox latencies. Both must pass:
 # the reference passing proves the test, ours passing proves the plugins.
 #
-#   scripts/e2e.sh [--plugins DIR] [--reference DIR] [--pods N] [--only ours|reference]
-#                  [--scenarios cri,ctr,podman]
+#   scripts/e2e.sh [--plugins DIR] [--reference DIR] [--pods N] [--parallel N]
+#                  [--only ours|reference] [--scenarios cri,ctr,podman]
 #
 #   --plugins DIR     our plugin binaries (default: the debug build, `swift build --show-bin-path`);
 #                     any directory holding bridge, loopback, host-local, portmap (files or links)
 #   --reference DIR   the reference plugins (default /usr/lib/cni, Debian's containernetworking-plugins)
-#   --pods N          pods per latency series (default 5; also E2E_PODS)
+#   --pods N          pods per latency series (default 10; also E2E_PODS)
+#   --parallel N      pods started at once in the cri-parallel scenario (default 4)
 #
 # Every runtime runs inside a private PID + mount + network namespace (scripts/e2e/node.sh) with its
 # own state on tmpfs; nothing on the machine's own network or state directories is touched, and
@@ -18,16 +19,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-plugins=${E2E_PLUGINS:-} reference=${E2E_REFERENCE:-/usr/lib/cni} pods=${E2E_PODS:-5}
+plugins=${E2E_PLUGINS:-} reference=${E2E_REFERENCE:-/usr/lib/cni} pods=${E2E_PODS:-10} parallel=4
 only="" scenarios=${E2E_SCENARIOS:-cri,ctr,podman}
 while (($#)); do
     case $1 in
         --plugins) plugins=$2; shift 2 ;;
         --reference) reference=$2; shift 2 ;;
         --pods) pods=$2; shift 2 ;;
+        --parallel) parallel=$2; shift 2 ;;
         --only) only=$2; shift 2 ;;
         --scenarios) scenarios=$2; shift 2 ;;
-        *) echo "usage: $0 [--plugins DIR] [--reference DIR] [--pods N] [--only ours|reference] [--scenarios LIST]" >&2
+        *) echo "usage: $0 [--plugins DIR] [--reference DIR] [--pods N] [--parallel N] [--only ours|reference]" \
+                "[--scenarios LIST]" >&2
            exit 2 ;;
     esac
 done
@@ -74,7 +77,7 @@ for label in ours reference; do
     E2E_PYTHON=$venv/bin/python timeout --kill-after=10 1200 \
         unshare --mount --net --pid --fork --mount-proc --propagation private --kill-child \
         scripts/e2e/node.sh "$label" "$dir" "$work/node-$label" --out "$work/$label.json" \
-        --images "$work/images" --run-id "$run_id" --pods "$pods" --scenarios "$scenarios" &
+        --images "$work/images" --run-id "$run_id" --pods "$pods" --parallel "$parallel" --scenarios "$scenarios" &
     ns_pid=$!
     wait "$ns_pid" || rc=1
     ns_pid=""

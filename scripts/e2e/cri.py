@@ -42,14 +42,16 @@ class CRI:
         return r.HasField("image") and bool(r.image.id)
 
     def pod_config(self, name, uid, cgroup_parent, log_dir, ports=()):
-        """A pod as kubelet describes it: metadata, hostname, log directory, hostPorts, the Linux
+        """A pod as kubelet describes it: metadata, hostname, log directory, hostPorts as
+        (hostPort, containerPort[, hostIP]) TCP mappings, the Linux
         namespaces (network and IPC per pod, PID per container) and the pod's cgroup parent."""
         pb = self.pb
         ns = pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER, ipc=pb.POD)
         return pb.PodSandboxConfig(
             metadata=pb.PodSandboxMetadata(name=name, uid=uid, namespace="e2e", attempt=0),
             hostname=name, log_directory=log_dir,
-            port_mappings=[pb.PortMapping(protocol=pb.TCP, container_port=c, host_port=h) for h, c in ports],
+            port_mappings=[pb.PortMapping(protocol=pb.TCP, host_port=m[0], container_port=m[1],
+                                          host_ip=m[2] if len(m) > 2 else "") for m in ports],
             labels={"io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": "e2e",
                     "io.kubernetes.pod.uid": uid},
             linux=pb.LinuxPodSandboxConfig(cgroup_parent=cgroup_parent,

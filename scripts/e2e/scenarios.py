@@ -6,7 +6,7 @@ scripts/e2e/node.sh prepared; writes what it saw as JSON for scripts/e2e/report.
 Each scenario is a list of checks; a failed runtime call stops that scenario (its error is the
 check's detail) and the leftover check still runs, so a failed ADD or DEL shows what it leaked.
 """
-import argparse, json, os, re, signal, subprocess, sys, time, traceback, uuid
+import argparse, json, os, re, signal, subprocess, sys, threading, time, traceback, uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from node import (CLIENT_NS, MASQUERADE_CHECK, NODE_V4, NODE_V6, Snapshot, check_leftovers, in_subnet, link_addrs, netns_addrs,
@@ -63,7 +63,7 @@ class Scenario:
             result = fn(*args, **kw)
         except Exception as e:
             self.check(False, what, error_text(e))
-            raise Failed(what)
+            raise Failed(what, error_text(e))
         self.check(True, what)
         return result
 
@@ -78,16 +78,22 @@ class Scenario:
 class Net:
     """A network config of scripts/e2e/net: its name, bridge and subnets."""
 
-    def __init__(self, path):
+    def __init__(self, path, conf=None):
         self.path = path
-        with open(path) as f:
-            self.conf = json.load(f)
+        if conf is None:
+            with open(path) as f:
+                conf = json.load(f)
+        self.conf = conf
         self.name = self.conf["name"]
         self.types = [p["type"] for p in self.conf.get("plugins", [self.conf])]
         bridge = next(p for p in self.conf["plugins"] if p["type"] == "bridge")
         self.bridge = bridge.get("bridge", "cni0")
         ranges = bridge["ipam"].get("ranges", [])
         self.subnets = [r[0]["subnet"] for r in ranges]
+
+    @classmethod
+    def from_conf(cls, conf):
+        return cls(None, conf)
 
 
 class Env:
@@ -112,12 +118,13 @@ class Pod:
         self.stopped = self.removed = False
 
     def run(self, sc):
-        mapped = ", ".join(f"hostPort {h} -> {c}" for h, c in self.ports) or "no hostPort"
+        mapped = ", ".join(f"hostPort {'%s:' % m[2] if len(m) > 2 else ''}{m[0]} -> {m[1]}"
+                           for m in self.ports) or "no hostPort"
         try:
             self.id = sc.step(f"RunPodSandbox {self.name} ({mapped})", self.env.cri.run_pod, self.config)
-        except Failed:
+        except Failed as e:
             # containerd names the sandbox it gave up on; the leftover check looks for its traces.
-            m = re.search(r'sandbox "([0-9a-f]{64})"', sc.checks[-1]["detail"])
+            m = re.search(r'sandbox "([0-9a-f]{64})"', e.args[-1])
             self.failed_id = m.group(1) if m else None
             raise
 
@@ -206,14 +213,16 @@ def cri_scenario(env, name, about, body):
     if any(p.id for p in pods) or sc.status == "fail":
         ids = [i for p in pods for i in (p.id, p.failed_id) if i]
         check_leftovers(sc, before, ids, [ip for p in pods for ip in p.ips],
-                        [h for p in pods for h, _ in p.ports], [net.name, "cni-loopback"])
+                        [m[0] for p in pods for m in p.ports], [net.name, "cni-loopback"])
     sc.seconds = time.time() - t0
     return sc
 
 
 def cri_pods(env):
     def body(sc, pods, net):
-        a, b = Pod(env, "pod-a", [(18080, 80)]), Pod(env, "pod-b", [(18081, 80)])
+        # pod-a: two hostPorts on every node address; pod-b: a hostPort bound to the node's LAN
+        # address only (containerd sends HostIP).
+        a, b = Pod(env, "pod-a", [(18080, 80), (18088, 80)]), Pod(env, "pod-b", [(18081, 80, NODE_V4)])
         pods += [a, b]
         for p in pods:
             p.run(sc)
@@ -231,8 +240,11 @@ def cri_pods(env):
               netns=CLIENT_NS)
         reach(sc, "hostPort 18080 at the node's IPv6 from a LAN client", url(NODE_V6, 18080), "hello from pod-a",
               netns=CLIENT_NS)
-        reach(sc, "hostPort 18081 (pod-b) from a LAN client", url(NODE_V4, 18081), "hello from pod-b",
+        reach(sc, "second hostPort 18088 of pod-a from a LAN client", url(NODE_V4, 18088), "hello from pod-a",
               netns=CLIENT_NS)
+        reach(sc, f"hostPort {NODE_V4}:18081 (pod-b) from a LAN client", url(NODE_V4, 18081), "hello from pod-b",
+              netns=CLIENT_NS)
+        unreachable(sc, f"hostPort {NODE_V4}:18081 not mapped on the bridge's address", url(gw4, 18081))
         b.exec_get(sc, "pod-b -> pod-a over IPv4", url(a.v4), "hello from pod-a")
         b.exec_get(sc, "pod-b -> pod-a over IPv6", url(a.v6), "hello from pod-a")
         a.exec_get(sc, "pod-a -> pod-b over IPv4", url(b.v4), "hello from pod-b")
@@ -244,6 +256,92 @@ def cri_pods(env):
 
     return cri_scenario(env, "cri-hostport", "two pods with hostPorts and a busybox httpd each; dual-stack "
                         "IPs, hostPorts from node and LAN, pod-to-pod, kubelet's teardown", body)
+
+
+def cri_parallel(env):
+    n = env.args.parallel
+
+    def body(sc, pods, net):
+        batch = [Pod(env, f"par-{i}", [(18200 + i, 80)]) for i in range(n)]
+        pods += batch
+
+        def up(p):
+            try:
+                p.run(sc)
+                p.inspect(sc, net)
+                p.start_web(sc)
+            except Failed:
+                pass
+        parallel(up, batch)
+        sc.require(all(p.container for p in batch), f"{n} pods started at once")
+        ips = [ip for p in batch for ip in p.ips]
+        sc.check(len(set(ips)) == 2 * n, "every pod got addresses of its own", ips)
+        for i, p in enumerate(batch):
+            reach(sc, f"hostPort {18200 + i} ({p.name}) from a LAN client", url(NODE_V4, 18200 + i),
+                  f"hello from {p.name}", netns=CLIENT_NS)
+
+        def down(p):
+            try:
+                p.teardown(sc)
+            except Failed:
+                pass
+        parallel(down, batch)
+
+    return cri_scenario(env, "cri-parallel", f"{n} pods with hostPorts started at once on a fresh node (the "
+                        "first ADDs race to create the bridge and the firewall tables), then torn down at once",
+                        body)
+
+
+def cri_add_fails(env):
+    """A network whose IPv6 range holds two addresses: the third pod gets an IPv4 lease, then
+    host-local fails on IPv6. The failed ADD and containerd's DEL after it must leave nothing."""
+    conf = json.loads(json.dumps(env.cri_net.conf))
+    conf["name"] = "e2e-cri-small"
+    bridge = next(p for p in conf["plugins"] if p["type"] == "bridge")
+    bridge["bridge"] = "cni-e2e1"
+    bridge["ipam"]["ranges"] = [[{"subnet": "10.86.0.0/24"}], [{"subnet": "fd86::/126"}]]
+    path = os.path.join(env.containerd.conf_dir, "05-e2e-small.conflist")   # sorts first: CRI loads it
+    saved, env.cri_net = env.cri_net, Net.from_conf(conf)
+
+    def body(sc, pods, net):
+        with open(path, "w") as f:
+            json.dump(conf, f)
+        time.sleep(1)   # containerd reloads its CNI config on a change of the directory
+        for i in range(3):
+            p = Pod(env, f"small-{i}", [(18300 + i, 80)])
+            pods.append(p)
+            if i < 2:
+                p.run(sc)
+                p.inspect(sc, net)
+        third, err = pods[2], ""
+        try:
+            third.id = env.cri.run_pod(third.config)
+        except Exception as e:
+            err = error_text(e)
+            m = re.search(r'sandbox "([0-9a-f]{64})"', err)
+            third.failed_id = m.group(1) if m else None
+        sc.check(not third.id and "no IP addresses available" in err,
+                 "RunPodSandbox of a third pod fails in host-local (IPv6 range full)", err or "it succeeded")
+        for p in pods[:2]:
+            p.teardown(sc)
+
+    try:
+        return cri_scenario(env, "cri-add-fails", "IPv6 range of two addresses: the third pod's ADD fails after "
+                            "its IPv4 lease; the failed ADD and containerd's cleanup leave nothing", body)
+    finally:
+        env.cri_net = saved
+        if os.path.exists(path):
+            os.unlink(path)
+            time.sleep(1)
+
+
+def parallel(fn, items):
+    """kubelet starts and stops pods concurrently: one thread per pod."""
+    threads = [threading.Thread(target=fn, args=(i,)) for i in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 
 
 def cri_killed_pause(env):
@@ -447,6 +545,7 @@ def main():
     ap.add_argument("--images", required=True)
     ap.add_argument("--run-id", required=True)
     ap.add_argument("--pods", type=int, default=5)
+    ap.add_argument("--parallel", type=int, default=4)
     ap.add_argument("--scenarios", default="cri,ctr,podman")
     args = ap.parse_args()
     global LABEL
@@ -467,7 +566,8 @@ def main():
         for c in sc.checks:
             if not c["ok"]:
                 kind = "known reference bug" if c.get("known") else "failed"
-                print(f"[{args.label}]      {kind}: {c['what']}: {c['detail'][:400]}", flush=True)
+                first = (c["detail"].splitlines() or [""])[0]
+                print(f"[{args.label}]      {kind}: {c['what']}: {first[:300]}", flush=True)
         save()
 
     env.containerd = None
@@ -492,7 +592,7 @@ def main():
             if not all(cond.get(c, (False,))[0] for c in ("RuntimeReady", "NetworkReady")):
                 raise RuntimeError(f"CRI not ready: {cond}")
             if "cri" in wanted:
-                for fn in (cri_pods, cri_killed_pause, cri_netns_gone, cri_latency):
+                for fn in (cri_parallel, cri_pods, cri_killed_pause, cri_netns_gone, cri_add_fails, cri_latency):
                     add(fn(env))
             if "ctr" in wanted:
                 add(ctr_run_cni(env))
