@@ -7,7 +7,7 @@ and `podman load` take. There is no registry here, so the e2e test builds its im
 
 NAME is a full reference (registry/repo:tag); it goes in both annotations the two importers read.
 """
-import argparse, hashlib, io, json, os, tarfile
+import argparse, hashlib, io, json, tarfile
 
 EPOCH = 0  # fixed timestamps: the same inputs give the same image digest
 

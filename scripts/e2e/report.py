@@ -57,17 +57,17 @@ def main(paths):
                 series.append(k)
     if series:
         print()
-        head = f"  {'latency, median ms (n)':<30}" + "".join(f"{l:<16}" for l in labels)
-        print(head + ("ratio" if len(runs) == 2 else ""))
+        head = f"  {'latency ms: median/min (n)':<28}" + "".join(f"{l:<22}" for l in labels)
+        print(head + ("median ratio" if len(runs) == 2 else ""))
         for k in series:
-            meds = []
+            meds, cells = [], ""
             for r in runs:
                 xs = r.get("latency", {}).get(k, [])
                 meds.append(statistics.median(xs) * 1000 if xs else None)
-            cells = "".join(f"{m:8.1f} ({len(r['latency'][k])})  " if m is not None else f"{'-':<16}"
-                            for m, r in zip(meds, runs))
+                cell = f"{meds[-1]:.1f}/{min(xs) * 1000:.1f} ({len(xs)})" if xs else "-"
+                cells += f"{cell:<22}"
             ratio = f"{meds[0] / meds[1]:.2f}" if len(meds) == 2 and all(meds) else ""
-            print(f"  {k:<30}" + cells + ratio)
+            print(f"  {k:<28}" + cells + ratio)
 
     trouble = False
     for r in runs:
