@@ -37,6 +37,12 @@ class CRI:
         r = self.rt.Status(self.pb.StatusRequest(), timeout=self.timeout)
         return {c.type: (c.status, c.reason, c.message) for c in r.status.conditions}
 
+    def cni_networks(self):
+        """Names of the CNI networks containerd has loaded (its verbose status carries its config)."""
+        r = self.rt.Status(self.pb.StatusRequest(verbose=True), timeout=self.timeout)
+        conf = json.loads(r.info.get("cniconfig", "{}"))
+        return [n.get("Config", {}).get("Name") for n in conf.get("Networks") or []]
+
     def image_present(self, ref):
         r = self.img.ImageStatus(self.pb.ImageStatusRequest(image=self.pb.ImageSpec(image=ref)), timeout=self.timeout)
         return r.HasField("image") and bool(r.image.id)

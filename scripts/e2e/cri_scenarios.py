@@ -210,7 +210,8 @@ def cri_add_fails(env):
     def body(sc, pods, net):
         with open(path, "w") as f:
             json.dump(conf, f)
-        time.sleep(1)   # containerd reloads its CNI config on a change of the directory
+        sc.require(wait_for_network(env, conf["name"]), f"containerd loaded network {conf['name']}",
+                   env.cri.cni_networks())
         for i in range(3):
             p = Pod(env, f"small-{i}", [(18300 + i, 80)])
             pods.append(p)
@@ -236,7 +237,18 @@ def cri_add_fails(env):
         env.cri_net = saved
         if os.path.exists(path):
             os.unlink(path)
-            time.sleep(1)
+        if not wait_for_network(env, saved.name):
+            raise RuntimeError(f"containerd did not reload network {saved.name}: {env.cri.cni_networks()}")
+
+
+def wait_for_network(env, name, timeout=15):
+    """containerd reloads its CNI config when its directory changes, a moment later."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if name in env.cri.cni_networks():
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def parallel(fn, items):
