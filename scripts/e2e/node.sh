@@ -47,10 +47,13 @@ done
 mkdir -p /etc/cni/net.d /opt/cni/bin
 
 # Whichever default plugin directory a runtime falls back to (ctr's compiled-in one, say), it finds
-# the plugins under test there, never another copy.
+# the plugins under test there, never another copy. A directory the plugins under test live in or
+# link into (a mix of ours and Debian's, say) stays as it is.
 real_plugins=$(readlink -f "$plugins")
+targets=$(for f in "$plugins"/*; do readlink -f "$f"; done)
 for d in /opt/cni/bin /usr/lib/cni /usr/libexec/cni; do
     [ "$(readlink -f "$d" 2>/dev/null)" = "$real_plugins" ] && continue
+    grep -q "^$d/" <<<"$targets" && continue
     [ -d "$d" ] && [ "$d" != /opt/cni/bin ] && private_dir "$d"
     [ -d "$d" ] || continue
     for f in "$plugins"/*; do
