@@ -16,7 +16,11 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     # No recommends: Podman's pull in buildah, slirp4netns, fuse-overlayfs and a D-Bus user session.
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Podman's package ships /etc/cni/net.d/87-podman-bridge.conflist: the machine's /etc/cni is not
+    # ours to write, so dpkg leaves every path under it out.
+    apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--path-exclude=/etc/cni \
+        -o Dpkg::Options::=--path-exclude=/etc/cni/* \
+        "${missing[@]}" >/dev/null
 fi
 if ! "$venv/bin/python" -c 'import grpc, grpc_tools' 2>/dev/null; then
     echo "e2e: installing grpcio and grpcio-tools in $venv" >&2
