@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "firewall", targets: ["firewall"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -63,6 +64,9 @@ let package = Package(
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
+        // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
+        // only the firewall plugin links it, for firewalld.
+        .target(name: "DBus", dependencies: [system]),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
         .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system]),
@@ -78,12 +82,16 @@ let package = Package(
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
+        .target(
+            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus"], path: "Sources/CNIPlugins/FirewallPlugin",
+            exclude: ["README.md"]),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
         .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
+        .executableTarget(name: "firewall", dependencies: ["FirewallPlugin"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -104,6 +112,7 @@ let package = Package(
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
+        .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

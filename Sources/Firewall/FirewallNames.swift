@@ -75,7 +75,7 @@ extension String {
     }
 
     /// The longest prefix of whole characters that fits in `bytes` UTF-8 bytes.
-    func truncatedToUTF8(bytes: Int) -> String {
+    public func truncatedToUTF8(bytes: Int) -> String {
         guard utf8.count > bytes else { return self }
         var out = ""
         var used = 0

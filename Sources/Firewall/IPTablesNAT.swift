@@ -33,7 +33,11 @@ public struct IPTablesNATRule: Hashable, Sendable {
 }
 
 /// A parsed `iptables-save -t nat` (or `ip6tables-save`) dump.
-public struct IPTablesNATDump: Sendable {
+public typealias IPTablesNATDump = IPTablesTableDump
+
+/// A parsed `iptables-save -t <table>` (or `ip6tables-save`) dump: the nat table for the masquerade and
+/// portmap, the filter table for the firewall plugin.
+public struct IPTablesTableDump: Sendable {
     /// Chains in the order iptables-save declared them, built-in ones included.
     public var chains: [String]
     public var rules: [IPTablesNATRule]
@@ -43,9 +47,9 @@ public struct IPTablesNATDump: Sendable {
         self.rules = rules
     }
 
-    /// Parses the `*nat` section of iptables-save output.
-    public init(parsing text: String) {
-        self.init(IPTablesDump(parsing: text, table: "nat"))
+    /// Parses the `*<table>` section of iptables-save output.
+    public init(parsing text: String, table: String = "nat") {
+        self.init(IPTablesDump(parsing: text, table: table))
     }
 
     init(_ dump: IPTablesDump) {
@@ -83,16 +87,32 @@ extension IPTablesTools {
         try restoreNAT(family, lines, what: what)
     }
 
+    /// `iptables-save -t <table>` (or ip6tables-save), parsed.
+    public func read(_ family: IPFamily, table: String) throws(FirewallError) -> IPTablesTableDump {
+        IPTablesTableDump(try save(family, table: table))
+    }
+
+    /// Applies `lines` to `table` of `family` in one `iptables-restore --noflush --wait` transaction
+    /// (nothing is run for no lines). `what` names the operation in errors.
+    public func apply(_ family: IPFamily, table: String, _ lines: [String], what: String) throws(FirewallError) {
+        try restore(family, table: table, lines, what: what)
+    }
+
     /// Whether any of `chains` may exist in the nat table of `family`, decided without running a
     /// program: with iptables-nft each iptables chain is an nftables chain of `ip nat`/`ip6 nat`,
     /// looked up by name; with iptables-legacy (its nat table loaded in this namespace) the answer
     /// is "maybe". Lets a DEL on a node with no such chain skip iptables-save altogether.
     public func natMayHold(_ family: IPFamily, chains: [String]) -> Bool {
+        mayHold(family, table: "nat", chains: chains)
+    }
+
+    /// ``natMayHold(_:chains:)`` for any table (`filter` for the firewall plugin's CNI-FORWARD).
+    public func mayHold(_ family: IPFamily, table name: String, chains: [String]) -> Bool {
         guard hasTools(for: family) else { return false }
-        if Self.legacyNATLoaded(family) { return true }
+        if Self.legacyTableLoaded(family, table: name) { return true }
         do {
             let connection = try NFTConnection()
-            let table = NFTTableRef(family == .v4 ? .ip : .ip6, "nat")
+            let table = NFTTableRef(family == .v4 ? .ip : .ip6, name)
             for chain in chains where try connection.chainExists(table.chain(chain)) { return true }
             return false
         } catch {
