@@ -59,7 +59,7 @@ let package = Package(
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
         .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system]),
         // nftables over libnftnl (one batch per operation).
-        .target(name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
