@@ -137,4 +137,47 @@ import Testing
         let error = try #require(throws: NFTError.self) { try NFTConnection(transport: transport).tableExists(Self.table) }
         #expect(error.code == .socket && !error.isNotFound)
     }
+
+    @Test func aTransactionThatLosesARaceIsPlannedAgain() throws {
+        var commits = 0
+        let transport = FunctionTransport { request in
+            guard request.type & 0xff == 8 else { return Self.acking(request) }  // DELRULE
+            commits += 1
+            return commits == 1 ? [NetlinkReplies.error(.noSuchFileOrDirectory, to: request)] : Self.acking(request)
+        }
+        var plans = 0
+        let result = try NFTConnection(transport: transport).transact { _ in
+            plans += 1
+            return (NFTBatch([.deleteRule(Self.chain, handle: 7)]), plans)
+        }
+        #expect(result == 2 && commits == 2)
+    }
+
+    @Test func aTransactionGivesUpAfterThreePlans() throws {
+        let transport = FunctionTransport { request in
+            request.type & 0xff == 8 ? [NetlinkReplies.error(.noSuchFileOrDirectory, to: request)] : Self.acking(request)
+        }
+        var plans = 0
+        let error = try #require(throws: NFTError.self) {
+            try NFTConnection(transport: transport).transact { _ in
+                plans += 1
+                return NFTBatch([.deleteRule(Self.chain, handle: 7)])
+            }
+        }
+        #expect(error.isNotFound && plans == NFTConnection.transactionAttempts)
+    }
+
+    @Test func otherRefusalsAreNotRetried() throws {
+        let transport = FunctionTransport { request in
+            request.type & 0xff == 8 ? [NetlinkReplies.error(.permissionDenied, to: request)] : Self.acking(request)
+        }
+        var plans = 0
+        #expect(throws: NFTError.self) {
+            try NFTConnection(transport: transport).transact { _ in
+                plans += 1
+                return NFTBatch([.deleteRule(Self.chain, handle: 7)])
+            }
+        }
+        #expect(plans == 1)
+    }
 }
