@@ -1,6 +1,7 @@
 import CNetlinkShim
 import Glibc
 import SystemPackage
+import Posix
 
 /// One run of a child process with posix_spawn (no shell, no Foundation): stdin fed from memory,
 /// stdout and stderr captured, all three pumped through one poll loop so neither side can block
