@@ -56,6 +56,9 @@ let package = Package(
         // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
         // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
         .target(name: "Posix", dependencies: [system]),
+        // Child processes (posix_spawn, stdin fed, stdout and stderr captured): delegated plugins,
+        // iptables-save/restore, the runtime's plugin runs. The shim only for pipe2.
+        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system]),
 
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
@@ -65,10 +68,10 @@ let package = Package(
         .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", system]),
+        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", "Posix", system]),
+        // CNI spec types, JSON, PluginMain, delegation. No netlink.
+        .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
@@ -97,7 +100,7 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),

@@ -1,5 +1,6 @@
 import Glibc
 import Posix
+import Spawn
 import SystemPackage
 
 /// Runs plugins as real processes (posix_spawn), the way libcni's `RawExec` does: the caller's
