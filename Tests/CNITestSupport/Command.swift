@@ -10,9 +10,21 @@ public struct CommandOutput: Sendable {
     public var succeeded: Bool { status == 0 }
 }
 
+/// A test's own precondition failed (a helper could not do its part): the message says what.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 public struct CommandError: Error, CustomStringConvertible {
     public var command: [String]
     public var output: CommandOutput
+
+    public init(command: [String], output: CommandOutput) {
+        self.command = command
+        self.output = output
+    }
+
     public var description: String {
         "command \(command.joined(separator: " ")) exited \(output.status): \(output.stderr)\(output.stdout)"
     }
