@@ -21,17 +21,21 @@ public final class SocketTransport: NetlinkTransport {
 
     /// Opens and binds a socket of `proto` in the calling thread's network namespace.
     public convenience init(_ proto: NetlinkProtocol = .route) throws(Errno) {
-        try self.init(adopting: Self.openDescriptor(proto))
+        self.init(socket: try Self.openSocket(proto))
     }
 
     /// Takes ownership of a bound netlink socket descriptor (from ``openDescriptor(_:)``).
     /// The descriptor is closed if adoption fails.
-    public init(adopting descriptor: Int32) throws(Errno) {
+    public convenience init(adopting descriptor: Int32) throws(Errno) {
         guard let socket = mnl_socket_fdopen(descriptor) else {
             let error = Errno(rawValue: Glibc.errno)
             close(descriptor)
             throw error
         }
+        self.init(socket: socket)
+    }
+
+    private init(socket: OpaquePointer) {
         self.socket = socket
         self.portID = mnl_socket_get_portid(socket)
         self.buffer = [UInt8](repeating: 0, count: Self.receiveSize)
@@ -44,6 +48,17 @@ public final class SocketTransport: NetlinkTransport {
     /// Creates, configures (``NetlinkProtocol``'s options) and binds a socket of `proto` in the
     /// calling thread's namespace and returns its descriptor (close-on-exec). The caller owns it.
     public static func openDescriptor(_ proto: NetlinkProtocol = .route) throws(Errno) -> Int32 {
+        let socket = try openSocket(proto)
+        // Keep the descriptor; free only libmnl's wrapper (mnl_socket_close would close the fd).
+        let duplicate = fcntl(mnl_socket_get_fd(socket), F_DUPFD_CLOEXEC, 0)
+        let error = Errno(rawValue: Glibc.errno)
+        mnl_socket_close(socket)
+        guard duplicate >= 0 else { throw error }
+        return duplicate
+    }
+
+    /// A configured, bound libmnl socket of `proto`.
+    private static func openSocket(_ proto: NetlinkProtocol) throws(Errno) -> OpaquePointer {
         guard let socket = mnl_socket_open2(proto.rawValue, Int32(SOCK_CLOEXEC.rawValue)) else {
             throw Errno(rawValue: Glibc.errno)
         }
@@ -61,13 +76,7 @@ public final class SocketTransport: NetlinkTransport {
             mnl_socket_close(socket)
             throw error
         }
-        // Keep the descriptor; free only libmnl's wrapper (mnl_socket_close would close the fd).
-        let descriptor = mnl_socket_get_fd(socket)
-        let duplicate = fcntl(descriptor, F_DUPFD_CLOEXEC, 0)
-        let error = Errno(rawValue: Glibc.errno)
-        mnl_socket_close(socket)
-        guard duplicate >= 0 else { throw error }
-        return duplicate
+        return socket
     }
 
     /// The socket descriptor (owned by this transport).
