@@ -111,7 +111,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
                 throw NetlinkError(operation: "open \(proto) socket in \(path)", errno: error)
             }
         }
-        return try SocketTransport(adopting: socket)
+        return try SocketTransport(adopting: socket, proto)
     }
 
     /// An rtnetlink client whose socket is bound in this namespace; use it from the calling thread.

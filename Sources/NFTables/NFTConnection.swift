@@ -15,6 +15,9 @@ import SystemPackage
 /// Not thread-safe: use one connection from one thread at a time.
 public final class NFTConnection {
     let netlink: NetlinkConnection
+    /// Where libnftnl's builders write each message before it is copied out; made (and zeroed)
+    /// once per connection, on first use.
+    private var scratch: UnsafeMutableRawBufferPointer?
 
     /// The largest single message (a rule with many expressions fits easily).
     static let maxMessageSize = 65536 + 4096
@@ -38,6 +41,8 @@ public final class NFTConnection {
         netlink = NetlinkConnection(transport: transport, initialSequence: UInt32(truncatingIfNeeded: time(nil)))
     }
 
+    deinit { scratch?.deallocate() }
+
     /// Where this connection's datagrams go.
     public var transport: any NetlinkTransport { netlink.transport }
 
@@ -49,7 +54,7 @@ public final class NFTConnection {
     /// kernel rejected, with its errno and extended-ack text. An empty batch sends nothing.
     public func commit(_ batch: NFTBatch) throws(NFTError) {
         guard !batch.isEmpty else { return }
-        let requests = try Self.withScratch { (buffer) throws(NFTError) -> [NetlinkRequest] in
+        let requests = try withScratch { (buffer) throws(NFTError) -> [NetlinkRequest] in
             var requests: [NetlinkRequest] = []
             requests.reserveCapacity(batch.operations.count + 2)
             requests.append(Self.request("begin batch", buffer) { _ = nftnl_batch_begin($0, 0) })
@@ -68,7 +73,7 @@ public final class NFTConnection {
     /// Sends one request message (not a dump) built by `build` and returns the kernel's reply
     /// messages before its acknowledgement (the object a GET asked for).
     func get(_ what: String, build: (UnsafeMutablePointer<CChar>) throws(NFTError) -> Void) throws(NFTError) -> [NetlinkMessage] {
-        let request = try Self.withScratch { (buffer) throws(NFTError) -> NetlinkRequest in
+        let request = try withScratch { (buffer) throws(NFTError) -> NetlinkRequest in
             try build(buffer)
             return Self.request(what, buffer)
         }
@@ -78,7 +83,7 @@ public final class NFTConnection {
     /// Sends one dump request built by `build` and returns every message of the reply; a dump a
     /// concurrent change interrupted (`NLM_F_DUMP_INTR`) is repeated by the connection.
     func dump(_ what: String, build: (UnsafeMutablePointer<CChar>) throws(NFTError) -> Void) throws(NFTError) -> [NetlinkMessage] {
-        let request = try Self.withScratch { (buffer) throws(NFTError) -> NetlinkRequest in
+        let request = try withScratch { (buffer) throws(NFTError) -> NetlinkRequest in
             try build(buffer)
             return Self.request(what, buffer)
         }
@@ -96,11 +101,17 @@ public final class NFTConnection {
         }
     }
 
-    /// A zeroed buffer for libnftnl's builders, which write one message at its start.
-    private static func withScratch<T>(_ body: (UnsafeMutablePointer<CChar>) throws(NFTError) -> T) throws(NFTError) -> T {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxMessageSize, alignment: 8)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+    /// The scratch buffer for libnftnl's builders, which write one message at its start (every
+    /// byte up to its `nlmsg_len`, padding included).
+    private func withScratch<T>(_ body: (UnsafeMutablePointer<CChar>) throws(NFTError) -> T) throws(NFTError) -> T {
+        let buffer: UnsafeMutableRawBufferPointer
+        if let scratch {
+            buffer = scratch
+        } else {
+            buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.maxMessageSize, alignment: 8)
+            buffer.initializeMemory(as: UInt8.self, repeating: 0)
+            scratch = buffer
+        }
         return try body(buffer.baseAddress!.assumingMemoryBound(to: CChar.self))
     }
 

@@ -16,18 +16,40 @@ extension FileDescriptor {
         return out
     }
 
-    /// Writes all of `bytes`, retrying short writes and `EINTR` (swift-system's `writeAll`, with
-    /// its failure typed).
+    // The writes below call libc directly rather than swift-system's `writeAll`, `resize` and
+    // `close`: those return a `Result<_, Errno>` inside, and instantiating that generic type at run
+    // time scans every protocol conformance of the binary (~100k instructions at each plugin exec).
+
+    /// Writes all of `bytes`, retrying short writes and `EINTR`.
     public func writeAll(_ bytes: [UInt8]) throws(Errno) {
-        _ = try system { try writeAll(bytes[...]) }  // swift-system's generic one
+        var offset = 0
+        while offset < bytes.count {
+            let n = try retryingInterrupts {
+                bytes.withUnsafeBytes { Glibc.write(rawValue, $0.baseAddress! + offset, $0.count - offset) }
+            }
+            guard n > 0 else { throw .ioError }
+            offset += n
+        }
     }
 
     /// Overwrites the file from offset 0 with `bytes` and cuts it to their length, in place (no
     /// new inode, no `O_TRUNC`: allocating blocks or inodes is the slow part of a small write).
     /// Not atomic: for files whose integrity is checked otherwise, or that are only a hint.
     public func replaceContents(with bytes: [UInt8]) throws(Errno) {
-        _ = try system { try writeAll(toAbsoluteOffset: 0, bytes) }
-        try system { try resize(to: Int64(bytes.count)) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = try retryingInterrupts {
+                bytes.withUnsafeBytes { Glibc.pwrite(rawValue, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+            }
+            guard n > 0 else { throw .ioError }
+            offset += n
+        }
+        try truncate(to: bytes.count)
+    }
+
+    /// `ftruncate(2)`: the file cut (or extended with zeros) to `length` bytes.
+    public func truncate(to length: Int) throws(Errno) {
+        _ = try retryingInterrupts { ftruncate(rawValue, off_t(length)) }
     }
 
     /// `fsync(2)`: the file's data and metadata reach the disk.
@@ -57,6 +79,6 @@ extension FileDescriptor {
 
     /// Closes the descriptor, ignoring errors (a close after a finished read or write).
     public func closeQuietly() {
-        _ = try? close()
+        _ = Glibc.close(rawValue)
     }
 }

@@ -68,7 +68,7 @@ extension FileDescriptor {
         let file: FileDescriptor
         do { file = try openFile(name, O_WRONLY) } catch .noSuchFileOrDirectory { return }
         defer { file.closeQuietly() }
-        try system { try file.resize(to: 0) }
+        try file.truncate(to: 0)
     }
 
     /// Writes `bytes` to `name` so that a reader sees the old file or the new one, never half of

@@ -12,15 +12,3 @@ func retryingInterrupts<T: BinaryInteger>(_ call: () -> T) throws(Errno) -> T {
         if error != .interrupted { throw error }
     }
 }
-
-/// Runs a swift-system call (which throws `Errno` untyped) with its failure typed.
-@inline(__always)
-func system<T>(_ call: () throws -> T) throws(Errno) -> T {
-    do {
-        return try call()
-    } catch let error as Errno {
-        throw error
-    } catch {
-        throw .ioError
-    }
-}

@@ -11,34 +11,30 @@ import SystemPackage
 /// ``openDescriptor(_:)`` (LinuxNet's `NetworkNamespace.openTransport(_:)` does this) and adopt it
 /// here with ``init(adopting:)`` from any thread.
 public final class SocketTransport: NetlinkTransport {
-    /// Receive buffer size: libmnl's `MNL_SOCKET_DUMP_SIZE` is 32 KiB; 64 KiB also holds the
-    /// acks of a large nftables batch in few datagrams.
-    static let receiveSize = 65536
-
     private let socket: OpaquePointer
     public let portID: UInt32
     private var buffer: [UInt8]
 
     /// Opens and binds a socket of `proto` in the calling thread's network namespace.
     public convenience init(_ proto: NetlinkProtocol = .route) throws(Errno) {
-        self.init(socket: try Self.openSocket(proto))
+        self.init(socket: try Self.openSocket(proto), receiveSize: proto.receiveBufferSize)
     }
 
-    /// Takes ownership of a bound netlink socket descriptor (from ``openDescriptor(_:)``).
-    /// The descriptor is closed if adoption fails.
-    public convenience init(adopting descriptor: Int32) throws(Errno) {
+    /// Takes ownership of a bound netlink socket descriptor of `proto` (from
+    /// ``openDescriptor(_:)``). The descriptor is closed if adoption fails.
+    public convenience init(adopting descriptor: Int32, _ proto: NetlinkProtocol = .route) throws(Errno) {
         guard let socket = mnl_socket_fdopen(descriptor) else {
             let error = Errno(rawValue: Glibc.errno)
             close(descriptor)
             throw error
         }
-        self.init(socket: socket)
+        self.init(socket: socket, receiveSize: proto.receiveBufferSize)
     }
 
-    private init(socket: OpaquePointer) {
+    private init(socket: OpaquePointer, receiveSize: Int) {
         self.socket = socket
         self.portID = mnl_socket_get_portid(socket)
-        self.buffer = [UInt8](repeating: 0, count: Self.receiveSize)
+        self.buffer = [UInt8](repeating: 0, count: receiveSize)
     }
 
     deinit {
@@ -63,10 +59,11 @@ public final class SocketTransport: NetlinkTransport {
             throw Errno(rawValue: Glibc.errno)
         }
         var on: Int32 = 1
-        for option in proto.socketOptions {
-            // Older kernels lack some options; the socket still works without them.
-            _ = mnl_socket_setsockopt(socket, option, &on, socklen_t(MemoryLayout<Int32>.size))
-        }
+        let options = proto.socketOptions
+        // Older kernels lack some options; the socket still works without them.
+        _ = mnl_socket_setsockopt(socket, options.0, &on, socklen_t(MemoryLayout<Int32>.size))
+        _ = mnl_socket_setsockopt(socket, options.1, &on, socklen_t(MemoryLayout<Int32>.size))
+        if let third = options.2 { _ = mnl_socket_setsockopt(socket, third, &on, socklen_t(MemoryLayout<Int32>.size)) }
         if var timeout = proto.receiveTimeout {
             _ = setsockopt(
                 mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
