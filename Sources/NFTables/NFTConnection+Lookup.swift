@@ -34,7 +34,10 @@ extension NFTConnection {
                 defer { nftnl_chain_free(c) }
                 nftnl_chain_nlmsg_build_payload(nlh, c)
             }
-            return replies.lazy.compactMap { Self.listedChain($0, table: chain.table) }.first { $0.ref == chain }
+            for reply in replies {
+                if let listed = Self.listedChain(reply, table: chain.table), listed.ref == chain { return listed }
+            }
+            return nil
         } catch where error.isNotFound {
             return nil
         }

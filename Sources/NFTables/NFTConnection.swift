@@ -15,8 +15,9 @@ import SystemPackage
 /// Not thread-safe: use one connection from one thread at a time.
 public final class NFTConnection {
     let netlink: NetlinkConnection
-    /// Where libnftnl's builders write each message before it is copied out; made (and zeroed)
-    /// once per connection, on first use.
+    /// Where libnftnl's builders write each message before it is copied out; made once per
+    /// connection, on first use, and not zeroed: the builders write every byte up to the
+    /// message's `nlmsg_len` (headers, attributes and their padding), and only those are copied.
     private var scratch: UnsafeMutableRawBufferPointer?
 
     /// The largest single message (a rule with many expressions fits easily).
@@ -109,7 +110,6 @@ public final class NFTConnection {
             buffer = scratch
         } else {
             buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.maxMessageSize, alignment: 8)
-            buffer.initializeMemory(as: UInt8.self, repeating: 0)
             scratch = buffer
         }
         return try body(buffer.baseAddress!.assumingMemoryBound(to: CChar.self))

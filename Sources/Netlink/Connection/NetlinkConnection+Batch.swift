@@ -14,14 +14,21 @@ extension NetlinkConnection {
     /// nothing.
     public func executeBatch(_ requests: [NetlinkRequest]) throws {
         guard let first = requests.first else { return }
+        // A request's index is its sequence number's distance from `firstSequence` (plain arrays:
+        // a hashed collection's generic metadata costs a conformance scan at each plugin exec).
+        let firstSequence = nextSequence()
         var datagram: [UInt8] = []
         datagram.reserveCapacity(requests.reduce(0) { $0 + netlinkAlign($1.bytes.count) })
-        var bySequence: [UInt32: (index: Int, request: NetlinkRequest)] = [:]
-        var pending = Set<UInt32>()
+        var sequences = [UInt32](repeating: 0, count: requests.count)
+        var pending = [Bool](repeating: false, count: requests.count)
+        var pendingCount = 0
         for (index, request) in requests.enumerated() {
-            let sequence = nextSequence()
-            bySequence[sequence] = (index, request)
-            if request.flags & RequestFlags.ack != 0 { pending.insert(sequence) }
+            let sequence = index == 0 ? firstSequence : nextSequence()
+            sequences[index] = sequence
+            if request.flags & RequestFlags.ack != 0 {
+                pending[index] = true
+                pendingCount += 1
+            }
             datagram += request.stamped(sequence: sequence)
             datagram += repeatElement(0, count: netlinkAlign(datagram.count) - datagram.count)
         }
@@ -33,7 +40,7 @@ extension NetlinkConnection {
         }
 
         var refused: (index: Int, error: NetlinkError)?
-        while !pending.isEmpty {
+        while pendingCount > 0 {
             let datagram: [UInt8]
             do {
                 if refused == nil {
@@ -43,16 +50,24 @@ extension NetlinkConnection {
                     datagram = queued
                 }
             } catch let errno as Errno {
-                let missing = pending.compactMap { bySequence[$0] }.min { $0.index < $1.index }?.request ?? first
+                let missing = requests[pending.firstIndex(of: true) ?? 0]
                 throw NetlinkError(operation: missing.operation, messageType: missing.type, errno: errno)
             }
             for message in try NetlinkMessage.split(datagram) where message.isError {
-                guard let (index, request) = bySequence[message.sequence] else { continue }
-                pending.remove(message.sequence)
+                // Consecutive unless the counter wrapped past 0 (which it skips) inside this batch.
+                var index = Int(message.sequence &- firstSequence)
+                if index >= requests.count || sequences[index] != message.sequence {
+                    guard let found = sequences.firstIndex(of: message.sequence) else { continue }
+                    index = found
+                }
+                if pending[index] {
+                    pending[index] = false
+                    pendingCount -= 1
+                }
                 let ack = try KernelAck(error: message)
                 guard ack.errno != 0 else { continue }
                 if refused == nil || index < refused!.index {
-                    refused = (index, error(request, sequence: message.sequence, ack: ack))
+                    refused = (index, error(requests[index], sequence: message.sequence, ack: ack))
                 }
             }
         }
