@@ -265,30 +265,30 @@ public final class DiskAddressStore: AddressStore {
                 scratchOwner = nil
                 _ = try? cacheDir.unlink(Self.scratchLeaseName)
                 return true
-            } catch let e as Errno where e == .improperLink || e == .notPermitted || e == .notSupported {
+            } catch where error == .improperLink || error == .notPermitted || error == .notSupported {
                 directWrites = true
-            } catch let e as Errno {
-                throw HostLocalError.io(e, "failed to create \(path(name))")
+            } catch {
+                throw HostLocalError.io(error, "failed to create \(path(name))")
             }
         }
         // The reference's way: O_EXCL create, then write, removing the file if the write fails.
         let fd: FileDescriptor
         do {
             fd = try leaseDir.openFile(name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        } catch Errno.fileExists {
+        } catch .fileExists {
             return false
-        } catch let e as Errno {
-            throw HostLocalError.io(e, "failed to create \(path(name))")
+        } catch {
+            throw HostLocalError.io(error, "failed to create \(path(name))")
         }
         leaseDirChanged = true
         defer { fd.closeQuietly() }
         do {
             _ = fchmod(fd.rawValue, 0o600)
             try fd.writeAll(content)
-        } catch let e as Errno {
+        } catch {
             // An empty lease left behind would be unknown to the index: distrust it then.
             if (try? leaseDir.unlink(name)) == nil { indexTrusted = false }
-            throw HostLocalError.io(e, "failed to write \(path(name))")
+            throw HostLocalError.io(error, "failed to write \(path(name))")
         }
         return true
     }
