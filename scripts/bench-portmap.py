@@ -5,8 +5,8 @@ publishing ports, ours (nftables and iptables backends) against Debian's portmap
 Everything runs inside throwaway namespaces: a "node" namespace (where the rules go) and a container
 namespace (CNI_NETNS; portmap itself never enters it). The timing loop runs inside the node namespace
 (re-executed under nsenter) and starts each plugin with posix_spawn, the CNI_* environment and the
-config on stdin, timing spawn to exit. Implementations alternate within each round, so all see the
-same noise. Each ADD+DEL publishes one TCP and one UDP port (so both include the UDP conntrack flush,
+config on stdin, timing spawn to exit. Implementations alternate within each round, in an order
+shuffled from round to round, so all see the same noise and the same neighbours. Each ADD+DEL publishes one TCP and one UDP port (so both include the UDP conntrack flush,
 a walk of the kernel's whole conntrack hash; --no-udp publishes two TCP ports instead).
 
 Two node namespaces: one stays empty, the other is filled with N containers of 2 ports each, once in
@@ -20,7 +20,7 @@ usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [--base DIR] [-n ROUNDS
 --base DIR adds base-nft and base-ipt: another build of ours (say main's, before a change), measured
 in the same rounds, with a ratio row against it.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
+import argparse, json, os, random, statistics, subprocess, sys, tempfile, time, uuid
 
 from benchlib import spawn
 
@@ -83,7 +83,12 @@ def inner(a):
     nodes = {"empty": a.empty_node, "full": a.full_node}
     times = {node: {impl: {"ADD": [], "DEL": []} for impl in a.impls} for node in nodes}
     for rnd in range(a.n + 3):  # 3 warm-up rounds
-        for k, impl in enumerate(a.impls):
+        # A fresh order each round (seeded, so runs repeat): an nftables ADD that follows a DEL
+        # that deleted many rules waits for the kernel's deferred freeing of them (10-20 ms), so
+        # a fixed order would charge that wait to whichever implementation comes next.
+        order = list(enumerate(a.impls))
+        random.Random(rnd).shuffle(order)
+        for k, impl in order:
             binary, backend, cid = impl_setup(a, impl)
             stdin = config(9999, backend, (40000 + 2 * k, 40001 + 2 * k), udp=not a.no_udp)
             for node, path in nodes.items():
