@@ -82,7 +82,7 @@ final class FirewallLab {
 
     /// Whether an ICMP echo from `ns` to `address` is answered (a short wait: these are local hops).
     func reaches(_ ns: TestNamespace, _ address: String) throws -> Bool {
-        try PTPTraffic.ping(from: ns, address, timeout: 0.6)
+        try Ping.reply(from: ns, to: address, timeout: 0.6)
     }
 
     func filterRules() throws -> String {

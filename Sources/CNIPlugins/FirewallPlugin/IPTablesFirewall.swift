@@ -67,20 +67,16 @@ public struct IPTablesFirewall: IsolatingFirewall {
             do {
                 try remove(a, family: family)
             } catch {
-                // A rule that vanished between the read and the write fails the transaction: read again.
-                do {
-                    try remove(a, family: family)
-                } catch {
-                    throw FirewallPluginError("failed to remove iptables rules of \(a.label)", error)
-                }
+                throw FirewallPluginError("failed to remove iptables rules of \(a.label)", error)
             }
         }
     }
 
+    /// One read and one transaction (read again once when a concurrent change fails it).
     private func remove(_ a: FirewallAttachment, family: IPFamily) throws(FirewallError) {
-        let dump = try tools.read(family, table: IPTablesFirewallLayout.table)
-        let lines = IPTablesFirewallLayout.teardownLines(dump, a, family)
-        try tools.apply(family, table: IPTablesFirewallLayout.table, lines, what: "remove iptables rules of \(a.label)")
+        try tools.update(family, table: IPTablesFirewallLayout.table, what: "remove iptables rules of \(a.label)") { dump in
+            (IPTablesFirewallLayout.teardownLines(dump, a, family), ())
+        }
     }
 
     public func check(_ a: FirewallAttachment) throws(FirewallPluginError) {

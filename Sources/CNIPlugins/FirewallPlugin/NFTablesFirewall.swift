@@ -35,7 +35,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
         let bridge = try a.isolatedBridge()
         let rules = addresses ? NFTFirewallLayout.addressRules(a) : []
         guard !rules.isEmpty || bridge != nil else { return }
-        try retrying("failed to set up nftables rules for \(a.label)") { (connection) throws(NFTError) in
+        try transaction("failed to set up nftables rules for \(a.label)") { (connection) throws(NFTError) in
             var batch = NFTBatch()
             let existing = try NFTFirewallLayout.probe(connection)
             for op in NFTFirewallLayout.skeleton(existing: existing) { batch.append(op) }
@@ -58,22 +58,17 @@ public struct NFTablesFirewall: IsolatingFirewall {
         }
     }
 
-    /// Runs `build` on a fresh connection and commits its batch; a rule deleted by someone else
-    /// between our lookups and our commit fails the batch with ENOENT, and looking again settles it.
-    private func retrying(
+    /// One transaction planned by `build` (``NFTConnection/transact(_:)``: planned again when a
+    /// concurrent change makes the kernel refuse it); the socket is kept open afterwards.
+    private func transaction(
         _ what: String, _ build: (NFTConnection) throws(NFTError) -> NFTBatch
     ) throws(FirewallPluginError) {
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
-                try connection.commit(try build(connection))
-                keeper.keep(connection)
-                return
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw FirewallPluginError(what, error)
-            }
+        do {
+            let connection = try NFTConnection()
+            try connection.transact(build)
+            keeper.keep(connection)
+        } catch {
+            throw FirewallPluginError(what, error)
         }
     }
 
@@ -104,7 +99,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
     }
 
     public func remove(_ a: FirewallAttachment) throws(FirewallPluginError) {
-        try retrying("failed to remove nftables rules of \(a.label)") { (connection) throws(NFTError) in
+        try transaction("failed to remove nftables rules of \(a.label)") { (connection) throws(NFTError) in
             NFTBatch(try removal(of: a, connection))
         }
     }
@@ -149,7 +144,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
         })
         let tagLength = prefix.utf8.count + 16
         func isStale(_ tag: Substring) -> Bool { tag.hasPrefix(prefix) && !keep.contains(String(tag)) }
-        try retrying("garbage-collect nftables firewall rules of network \(network)") { (connection) throws(NFTError) in
+        try transaction("garbage-collect nftables firewall rules of network \(network)") { (connection) throws(NFTError) in
             var batch = NFTBatch()
             let doomed = try connection.rules(in: NFTFirewallLayout.containers) { comment in
                 guard let comment, comment.utf8.count >= tagLength else { return false }
