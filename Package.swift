@@ -34,6 +34,9 @@ let package = Package(
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
         .executable(name: "macvlan", targets: ["macvlan"]),
+        .executable(name: "ipvlan", targets: ["ipvlan"]),
+        .executable(name: "vlan", targets: ["vlan"]),
+        .executable(name: "dummy", targets: ["dummy"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -80,6 +83,9 @@ let package = Package(
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
+        .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
+        .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
+        .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -87,6 +93,9 @@ let package = Package(
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
         .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
+        .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
+        .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
