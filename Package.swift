@@ -38,6 +38,7 @@ let package = Package(
         .executable(name: "vlan", targets: ["vlan"]),
         .executable(name: "dummy", targets: ["dummy"]),
         .executable(name: "tap", targets: ["tap"]),
+        .executable(name: "host-device", targets: ["host-device"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -84,6 +85,7 @@ let package = Package(
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
+        .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
         .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
         .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
         .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
@@ -95,6 +97,7 @@ let package = Package(
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
         .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
+        .executableTarget(name: "host-device", dependencies: ["HostDevice"], linkerSettings: executableLinking),
         .executableTarget(name: "tap", dependencies: ["Tap"], linkerSettings: executableLinking),
         .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
         .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
