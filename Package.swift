@@ -121,7 +121,12 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
+                "CNITestSupport",
+            ]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]
