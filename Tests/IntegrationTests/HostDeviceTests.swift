@@ -30,7 +30,7 @@ struct HostDeviceTests {
         let inside = try #require(InterfaceLab.link(ctr, "net1"))
         #expect(inside["ifalias"] as? String == "uplink0")
         #expect(try ctr.run(["ping", "-c", "1", "-W", "2", "10.66.0.9"]).succeeded)
-        let withPrev = PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
+        let withPrev = try PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
         #expect(try lab.run("CHECK", ctr, withPrev, ifName: "net1").status == 0)
         #expect(try lab.run("DEL", ctr, withPrev, ifName: "net1").status == 0)
         let back = try #require(InterfaceLab.link(lab.host, "uplink0"))

@@ -23,7 +23,7 @@ struct InterfacePluginsVMTests {
         let link = try #require(InterfaceLab.link(ctr, "eth0"))
         #expect(link["linkinfo", "info_data", "id"] as? Int == 42 && link["mtu"] as? Int == 1400)
         #expect(try ctr.run(["ping", "-c", "1", "-W", "3", "10.66.0.9"]).succeeded)
-        let withPrev = PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
+        let withPrev = try PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
         #expect(try lab.run("CHECK", ctr, withPrev).status == 0)
         if Self.debian {
             let reference = try InterfaceLab(plugin: "vlan", binary: Binaries.referenceDirectory + "/vlan", cniPath: Binaries.referenceDirectory)
@@ -74,7 +74,7 @@ struct InterfacePluginsVMTests {
         let config = lab.config([:], ipam: lab.ipam(["10.66.4.0/24"]))
         let result = try lab.add(ctr, config)
         #expect(InterfaceLab.link(ctr, "eth0")?["linkinfo", "info_kind"] as? String == "dummy")
-        let withPrev = PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
+        let withPrev = try PTPNetwork.adding(prevResult: PTPNetwork.json(result), to: config)
         #expect(try lab.run("CHECK", ctr, withPrev).status == 0)
         #expect(InterfaceLab.code(try lab.run("ADD", ctr, lab.config([:], ipam: nil), ifName: "eth1")) == 7)
         #expect(try lab.run("DEL", ctr, withPrev).status == 0)

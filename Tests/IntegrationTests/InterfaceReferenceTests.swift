@@ -57,7 +57,7 @@ struct InterfaceReferenceTests {
         let config = lab.config(["master": "uplink0"])
         let add = try lab.run("ADD", ctr, config, runner: adder)
         try #require(add.status == 0, "\(add.stdout)")
-        let withPrev = PTPNetwork.adding(prevResult: add.stdout, to: config)
+        let withPrev = try PTPNetwork.adding(prevResult: add.stdout, to: config)
         #expect(try lab.run("CHECK", ctr, withPrev, runner: deleter).status == 0)
         #expect(try lab.run("DEL", ctr, withPrev, runner: deleter).status == 0)
         #expect(try InterfaceLab.links(ctr) == [])
