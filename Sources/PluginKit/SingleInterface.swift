@@ -52,6 +52,20 @@ public struct SingleInterface {
         CNIResult.Interface(name: link.name, mac: link.mac?.description, sandbox: context.netns)
     }
 
+    /// ADD of a link ``ContainerLink`` makes: the link created (and removed again when a later step
+    /// fails), then ``configure(_:interface:in:rollback:addresses:keepIPAMDNS:)``.
+    public func add(_ request: ContainerLink.Request, addresses: CNIResult? = nil, keepIPAMDNS: Bool = false) throws -> CNIResult {
+        let rollback = Rollback()
+        defer { rollback.runIfNeeded() }
+        let link = try ContainerLink.create(request)
+        rollback.add { try ContainerLink.delete(named: request.name, in: request.container) }
+        let result = try configure(
+            link, interface: resultInterface(link), in: request.container, rollback: rollback, addresses: addresses,
+            keepIPAMDNS: keepIPAMDNS)
+        rollback.commit()
+        return result
+    }
+
     /// ADD after the link exists in `container`: with an IPAM type, IPAM's ADD (its DEL registered
     /// on `rollback`), every address on interface 0, the notify sysctls and the result applied
     /// (addresses, link up, routes); without one, the link brought up. The result lists

@@ -21,14 +21,8 @@ public struct DummyPlugin: CNIPlugin {
         let single = single(context)
         try single.requireIPAMIfNeeded()
         let container = try ContainerNamespace.open(context)
-        let rollback = Rollback()
-        defer { rollback.runIfNeeded() }
-        let link = try ContainerLink.create(.init(type: .dummy, name: context.ifName, creator: container, container: container))
-        rollback.add { try ContainerLink.delete(named: context.ifName, in: container) }
-        let result = try single.configure(
-            link, interface: single.resultInterface(link), in: container, rollback: rollback, keepIPAMDNS: true)
-        rollback.commit()
-        return result
+        return try single.add(
+            .init(type: .dummy, name: context.ifName, creator: container, container: container), keepIPAMDNS: true)
     }
 
     public func check(_ context: PluginContext) throws {

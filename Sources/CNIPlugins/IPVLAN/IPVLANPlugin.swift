@@ -41,16 +41,11 @@ public struct IPVLANPlugin: CNIPlugin {
         let host = try NetworkStack(namespace: NetworkNamespace.current())
         let container = try ContainerNamespace.open(context)
         let master = try MasterLink.find(name, inContainer: config.linkInContainer, host: host) { container }
-        let rollback = Rollback()
-        defer { rollback.runIfNeeded() }
-        let link = try ContainerLink.create(.init(
-            type: .ipvlan(mode: config.mode), name: context.ifName, parent: master.link, creator: master.stack,
-            container: container, mtu: config.mtu))
-        rollback.add { try ContainerLink.delete(named: context.ifName, in: container) }
-        let result = try single.configure(
-            link, interface: single.resultInterface(link), in: container, rollback: rollback, addresses: given)
-        rollback.commit()
-        return result
+        return try single.add(
+            .init(
+                type: .ipvlan(mode: config.mode), name: context.ifName, parent: master.link, creator: master.stack,
+                container: container, mtu: config.mtu),
+            addresses: given)
     }
 
     public func check(_ context: PluginContext) throws {

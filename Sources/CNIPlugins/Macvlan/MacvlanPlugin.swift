@@ -29,16 +29,9 @@ public struct MacvlanPlugin: CNIPlugin {
         let container = try ContainerNamespace.open(context)
         let master = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { container }
         let mtu = try master.checkMTU(config.mtu)
-        let rollback = Rollback()
-        defer { rollback.runIfNeeded() }
-        let link = try ContainerLink.create(.init(
+        return try single(context).add(.init(
             type: .macvlan(mode: config.mode, broadcastQueueLength: config.broadcastQueueLength), name: context.ifName,
             parent: master.link, creator: master.stack, container: container, mtu: mtu, mac: config.mac))
-        rollback.add { try ContainerLink.delete(named: context.ifName, in: container) }
-        let single = single(context)
-        let result = try single.configure(link, interface: single.resultInterface(link), in: container, rollback: rollback)
-        rollback.commit()
-        return result
     }
 
     public func check(_ context: PluginContext) throws {

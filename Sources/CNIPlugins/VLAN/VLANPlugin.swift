@@ -26,15 +26,9 @@ public struct VLANPlugin: CNIPlugin {
         let container = try ContainerNamespace.open(context)
         let master = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { container }
         let mtu = try master.checkMTU(config.mtu)
-        let rollback = Rollback()
-        defer { rollback.runIfNeeded() }
-        let link = try ContainerLink.create(.init(
+        return try single.add(.init(
             type: .vlan(id: config.vlanID), name: context.ifName, parent: master.link, creator: master.stack,
             container: container, mtu: mtu))
-        rollback.add { try ContainerLink.delete(named: context.ifName, in: container) }
-        let result = try single.configure(link, interface: single.resultInterface(link), in: container, rollback: rollback)
-        rollback.commit()
-        return result
     }
 
     public func check(_ context: PluginContext) throws {
