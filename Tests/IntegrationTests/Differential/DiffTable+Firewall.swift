@@ -18,8 +18,8 @@ extension DiffTable {
                 plugin: .firewall, group: group, name: name, config: firewallConf(header: header, backend: backend, prev: prev, extra),
                 deliberate: deliberate)
         }
-        let refused = Deliberate.outcome("refused with code 7 before any rule is written", document: "Sources/CNIPlugins/FirewallPlugin/README.md")
-        let codes = Deliberate(readme: "6 for a value of the wrong JSON type", covers: ["ADD", "DEL"])
+        let refused = Deliberate.outcome("are refused with code 7 before", document: "Sources/CNIPlugins/FirewallPlugin/README.md")
+        let codes = Deliberate(readme: "Ours uses the spec's codes", covers: ["ADD", "DEL"])
         return [
             row("baseline", "iptables"),
             row("baseline", "dual-stack", prev:
