@@ -12,6 +12,9 @@ public struct FirewalldFirewall: ContainerFirewall {
     public var kind: FirewallRulesBackend { .firewalld }
     /// The bus address (nil: `DBUS_SYSTEM_BUS_ADDRESS` or the system bus's socket).
     public var address: String?
+    /// One connection for the whole plugin run: the "is firewalld there" question and the calls
+    /// that follow share it (one connect and handshake instead of two).
+    private let session = Session()
 
     static let name = "org.fedoraproject.FirewallD1"
     static let path = "/org/fedoraproject/FirewallD1"
@@ -22,8 +25,16 @@ public struct FirewalldFirewall: ContainerFirewall {
     }
 
     private func connect() throws(DBusError) -> DBusConnection {
-        if let address { return try DBusConnection(address: address) }
-        return try DBusConnection.systemBus()
+        if let open = session.connection { return open }
+        let bus: DBusConnection
+        if let address { bus = try DBusConnection(address: address) } else { bus = try DBusConnection.systemBus() }
+        session.connection = bus
+        return bus
+    }
+
+    /// The run's connection (plugins are single-threaded; the box only makes the struct Sendable).
+    private final class Session: @unchecked Sendable {
+        var connection: DBusConnection?
     }
 
     /// Whether firewalld owns its name on the bus (the reference's test: `GetNameOwner`).
@@ -69,6 +80,7 @@ public struct FirewalldFirewall: ContainerFirewall {
                 }
             }
         } catch {
+            session.connection = nil
             if let bus = try? connect() {
                 for source in added { _ = try? zoneCall(bus, "removeSource", zone: a.zone, source) }
             }
