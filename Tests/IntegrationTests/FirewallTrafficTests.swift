@@ -62,6 +62,27 @@ struct FirewallTrafficTests {
         }
     }
 
+    /// `ingressPolicy: isolated`: containers of one bridge are cut off from each other too (bridged
+    /// traffic passes the IP hooks with br_netfilter on, set in the throwaway host only); the
+    /// outside still reaches them and they reach it.
+    @Test(arguments: ["iptables", "nftables"])
+    func isolatedCutsOffTheSameBridge(backend: String) throws {
+        try withFirewallLab(networks: ["fwa", "fwa"]) { lab in
+            try lab.host.check(["sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1"])
+            let (a1, a2) = (lab.containers[0].ns, lab.containers[1].ns)
+            #expect(try lab.reaches(a1, lab.address(1)), "same bridge before ADD")
+            for i in 0..<2 {
+                let out = try lab.firewall("ADD", i, #""backend":"\#(backend)","ingressPolicy":"isolated""#)
+                #expect(out.succeeded, "\(out.stdout)")
+            }
+            #expect(try !lab.reaches(a1, lab.address(1)), "same bridge, isolated")
+            #expect(try !lab.reaches(a2, lab.address(0, v6: true)), "same bridge, isolated, IPv6")
+            #expect(try lab.reaches(a1, FirewallLab.outsideAddress), "out")
+            #expect(try lab.reaches(lab.outside, lab.address(1)), "in from outside")
+            #expect(try lab.firewall("CHECK", 0, #""backend":"\#(backend)","ingressPolicy":"isolated""#).succeeded)
+        }
+    }
+
     /// The nftables backend: DEL without prevResult removes exactly one attachment's rules, found
     /// through its anchor; GC removes those of attachments no longer valid; the admin chain's
     /// verdicts come before the plugin's.
