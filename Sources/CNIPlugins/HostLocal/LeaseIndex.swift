@@ -11,14 +11,14 @@
 ///   the names of ownerless leases, and a checksum of all that.
 /// Files are rewritten in place (see `FileDescriptor.replaceFile(_:with:mode:)`); the hashes make a torn or lost write
 /// of any of them, by a crash or a power cut, read as "no cache" rather than as wrong answers.
-struct LeaseIndex {
+package struct LeaseIndex {
     static let bucketCount = 256
     static let formatLine = "swift-cni host-local index 2 \(bucketCount)"
 
-    struct Entry: Hashable {
+    package struct Entry: Hashable {
         /// The lease file's name: the address as the reference prints it.
-        var address: String
-        var owner: LeaseOwner
+        package var address: String
+        package var owner: LeaseOwner
     }
 
     /// Buckets read so far (or all of them once `complete`).
@@ -65,7 +65,7 @@ struct LeaseIndex {
 
     // MARK: Encoding
 
-    static func encode(_ entries: [Entry]) -> [UInt8] {
+    package static func encode(_ entries: [Entry]) -> [UInt8] {
         var text = ""
         for e in entries {
             text += e.address + " " + e.owner.containerID
@@ -76,7 +76,7 @@ struct LeaseIndex {
     }
 
     /// nil when the bucket is not one we wrote: the caller then rebuilds everything.
-    static func decode(_ bytes: [UInt8]) -> [Entry]? {
+    package static func decode(_ bytes: [UInt8]) -> [Entry]? {
         var out: [Entry] = []
         for line in bytes.split(separator: 10) {
             let fields = line.split(separator: 32)
@@ -99,13 +99,13 @@ struct LeaseIndex {
     /// coarse (a clock tick of 1–10 ms), so a change in the same tick as ours could leave them
     /// unchanged; hence `mtime` is not the kernel's but a marker we set just *before* the current
     /// tick, which no later natural change can produce (see DiskAddressStore.commitIndex).
-    struct Stamp: Equatable {
+    package struct Stamp: Equatable {
         var device: UInt64
         var inode: UInt64
         var mtime: (sec: Int, nsec: Int)
         var ctime: (sec: Int, nsec: Int)
 
-        static func == (a: Stamp, b: Stamp) -> Bool {
+        package static func == (a: Stamp, b: Stamp) -> Bool {
             a.device == b.device && a.inode == b.inode && a.mtime == b.mtime && a.ctime == b.ctime
         }
 
@@ -129,7 +129,7 @@ struct LeaseIndex {
         }
     }
 
-    static func encodeState(_ stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>) -> [UInt8] {
+    package static func encodeState(_ stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>) -> [UInt8] {
         var text = formatLine + "\n" + stamp.text + "\n"
         for (b, h) in hashes.sorted(by: { $0.key < $1.key }) { text += "h \(b) \(String(h, radix: 16))\n" }
         for name in ownerless.sorted() { text += "o \(name)\n" }
@@ -138,7 +138,7 @@ struct LeaseIndex {
     }
 
     /// nil unless the whole state is there and intact.
-    static func decodeState(_ bytes: [UInt8]) -> (stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>)? {
+    package static func decodeState(_ bytes: [UInt8]) -> (stamp: Stamp, hashes: [Int: UInt64], ownerless: Set<String>)? {
         guard let checkStart = bytes.dropLast().lastIndex(of: 10).map({ $0 + 1 }),
             let last = String(validating: bytes[checkStart...], as: UTF8.self), last.hasPrefix("c "),
             let sum = UInt64(last.dropFirst(2).dropLast(), radix: 16), sum == fnv(bytes[..<checkStart])
