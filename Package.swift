@@ -144,6 +144,27 @@ let package = Package(
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
+
+        // Fuzz targets (scripts/fuzz.sh runs them under libFuzzer); the tests replay the
+        // committed corpus and every input that once failed.
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "CNI", "Netlink", "NFTables", "NetAddress", "HostLocal", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN",
+                "VLAN", "Tap", "HostDevice", "FirewallPlugin", system,
+            ],
+            path: "Tests/FuzzTargets"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus", "regressions"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executable exists only for scripts/fuzz.sh (SWCNI_FUZZ=1, built with
+// `--sanitize=fuzzer`, which supplies main): an ordinary build has no main for it.
+if Context.environment["SWCNI_FUZZ"] == "1" {
+    package.products.append(.executable(name: "swift-cni-fuzz", targets: ["swift-cni-fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "swift-cni-fuzz", dependencies: ["FuzzTargets"], path: "Tests/Fuzz/Driver",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+}
