@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
         .executable(name: "static", targets: ["static"]),
+        .executable(name: "flannel", targets: ["flannel"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static"),
+        .target(name: "Flannel", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Flannel"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -87,6 +89,7 @@ let package = Package(
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
         .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
+        .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -106,6 +109,7 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "IPAMTests", dependencies: ["Static", "CNI", "CNITestSupport"]),
+        .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
