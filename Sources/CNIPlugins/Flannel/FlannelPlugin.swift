@@ -95,20 +95,12 @@ public struct FlannelPlugin: CNIPlugin {
 
     /// Reads the subnet file (`loadFlannelSubnetEnv failed: …` on failure, as the reference).
     static func subnetEnv(_ path: String) throws(FlannelError) -> SubnetEnv {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let missing = errno == ENOENT
-            let text = "loadFlannelSubnetEnv failed: open \(path): \(String(cString: strerror(errno)).lowercased())"
-            throw FlannelError(missing ? .subnetFileMissing : .subnetFile, text)
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += buffer[..<n]
+        let bytes: [UInt8]
+        do {
+            bytes = try ScratchStore.read(path)
+        } catch {
+            let text = "loadFlannelSubnetEnv failed: open \(path): \(error.text)"
+            throw FlannelError(error == .noSuchFileOrDirectory ? .subnetFileMissing : .subnetFile, text)
         }
         do {
             return try SubnetEnv(text: String(decoding: bytes, as: UTF8.self), path: path)

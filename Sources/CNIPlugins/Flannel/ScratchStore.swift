@@ -30,18 +30,25 @@ struct ScratchStore {
     /// The stored bytes; nil when there are none.
     func load(_ containerID: String) throws(FlannelError) -> [UInt8]? {
         let file = path(containerID)
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw Self.failure("open", file)
+        do {
+            return try Self.read(file)
+        } catch {
+            if error == .noSuchFileOrDirectory { return nil }
+            throw FlannelError(.io, "read \(file): \(error.text)")
         }
+    }
+
+    /// A whole file (the stored configs, the subnet file).
+    static func read(_ file: String) throws(FileErrno) -> [UInt8] {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileErrno(errno) }
         defer { close(fd) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 16384)
         while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw Self.failure("read", file) }
+            guard n >= 0 else { throw FileErrno(errno) }
             if n == 0 { return out }
             out += buffer[..<n]
         }
@@ -73,6 +80,14 @@ struct ScratchStore {
     }
 
     private static func failure(_ operation: String, _ path: String) -> FlannelError {
-        FlannelError(.io, "\(operation) \(path): \(String(cString: strerror(errno)).lowercased())")
+        FlannelError(.io, "\(operation) \(path): \(FileErrno(errno).text)")
     }
+}
+
+/// An errno from a file call, with the text Go prints for it.
+struct FileErrno: Error, Equatable {
+    var code: Int32
+    init(_ code: Int32) { self.code = code }
+    static let noSuchFileOrDirectory = FileErrno(ENOENT)
+    var text: String { String(cString: strerror(code)).lowercased() }
 }
