@@ -35,6 +35,7 @@ let package = Package(
         .executable(name: "portmap", targets: ["portmap"]),
         .executable(name: "static", targets: ["static"]),
         .executable(name: "flannel", targets: ["flannel"]),
+        .executable(name: "dhcp", targets: ["dhcp"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -82,6 +83,7 @@ let package = Package(
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static"),
         .target(name: "Flannel", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Flannel"),
+        .target(name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "CNetlinkShim", system], path: "Sources/CNIPlugins/DHCP"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -90,6 +92,7 @@ let package = Package(
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
         .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
         .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
+        .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -108,7 +111,7 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
-        .testTarget(name: "IPAMTests", dependencies: ["Static", "CNI", "CNITestSupport"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
