@@ -287,8 +287,8 @@ final class Lease: @unchecked Sendable {
     }
 }
 
-/// The pauses between attempts when the server does not answer: 2 s (±1 s) four times, then
-/// 4 s doubling up to the maximum (±1 s), as RFC 2131 suggests and the reference does.
+/// The pauses between attempts when the server does not answer, as the reference's
+/// `backoffRetry`: 2 s (±1 s) four times, then 8 s doubling while below the maximum (±1 s).
 struct Backoff {
     var max: Duration
     private var fast = 4
@@ -298,12 +298,14 @@ struct Backoff {
 
     mutating func next() -> Duration {
         let jitter = Duration.milliseconds(Int64.random(in: -1000...999))
+        let pause: Duration
         if fast > 0 {
             fast -= 1
-            return .seconds(2) + jitter
+            pause = .seconds(2) + jitter
+        } else {
+            pause = delay + jitter
         }
-        let pause = delay + jitter
-        if delay < max { delay = delay * 2 }
+        if fast == 0 && delay < max { delay = delay * 2 }
         return pause
     }
 }
