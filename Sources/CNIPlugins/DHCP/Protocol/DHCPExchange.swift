@@ -44,14 +44,16 @@ struct DHCPExchange {
         let xid = Self.transactionID()
         var discover = message(.discover, xid: xid)
         discover.flags = broadcast ? DHCPMessage.broadcastFlag : 0
-        try send(discover, from: IPAddress(v4: 0), to: IPAddress(v4: 0xFFFF_FFFF), mac: PacketSocket.broadcastMAC)
-        guard let (offer, _, _) = try receiveReply([.offer], xid: xid) else { throw NoAnswer(what: "DHCPOFFER") }
+        let resendDiscover = { try self.send(discover, from: IPAddress(v4: 0), to: IPAddress(v4: 0xFFFF_FFFF), mac: PacketSocket.broadcastMAC) }
+        try resendDiscover()
+        guard let (offer, _, _) = try receiveReply([.offer], xid: xid, resend: resendDiscover) else { throw NoAnswer(what: "DHCPOFFER") }
         var request = message(.request, xid: xid)
         request.flags = discover.flags
         request[option: DHCPMessage.Option.requestedIP] = offer.yiaddr.bytes
         request[option: DHCPMessage.Option.serverID] = offer[option: DHCPMessage.Option.serverID]
-        try send(request, from: IPAddress(v4: 0), to: IPAddress(v4: 0xFFFF_FFFF), mac: PacketSocket.broadcastMAC)
-        return try awaitAck(xid: xid)
+        let resendRequest = { [request] in try self.send(request, from: IPAddress(v4: 0), to: IPAddress(v4: 0xFFFF_FFFF), mac: PacketSocket.broadcastMAC) }
+        try resendRequest()
+        return try awaitAck(xid: xid, resend: resendRequest)
     }
 
     /// RENEWING (unicast to the server that granted `grant`) or REBINDING (broadcast to any).
@@ -107,23 +109,37 @@ struct DHCPExchange {
         try socket.send(UDPFrame.packet(m.bytes, from: source, to: destination), to: mac)
     }
 
-    private func awaitAck(xid: UInt32) throws -> Grant {
-        guard let (reply, bytes, from) = try receiveReply([.ack, .nak], xid: xid) else { throw NoAnswer(what: "DHCPACK") }
+    private func awaitAck(xid: UInt32, resend: (() throws -> Void)? = nil) throws -> Grant {
+        guard let (reply, bytes, from) = try receiveReply([.ack, .nak], xid: xid, resend: resend) else { throw NoAnswer(what: "DHCPACK") }
         if reply.messageType == .nak { throw Refused(server: reply.serverID) }
         return Grant(ack: reply, ackBytes: bytes, serverMAC: from, received: wallClockSeconds())
     }
 
-    /// The first reply of one of `types` for transaction `xid` and our hardware address.
-    private func receiveReply(_ types: Set<DHCPMessage.MessageType>, xid: UInt32) throws -> (DHCPMessage, [UInt8], [UInt8])? {
+    /// The first reply of one of `types` for transaction `xid` and our hardware address. With
+    /// `resend`, the broadcast is repeated 0.25 s after the first, then at doubling intervals,
+    /// until the timeout: the first one after an interface comes up is often lost (a bridge
+    /// port forwards only once the kernel has noticed the carrier, up to a second later).
+    private func receiveReply(
+        _ types: Set<DHCPMessage.MessageType>, xid: UInt32, resend: (() throws -> Void)? = nil
+    ) throws -> (DHCPMessage, [UInt8], [UInt8])? {
         let deadline = Deadline.after(timeout)
-        while let (packet, from) = try socket.receive(until: deadline, wakeup: wakeup) {
+        var interval = Duration.milliseconds(250)
+        var nextResend = Deadline.after(interval)
+        while true {
+            let until = resend == nil || nextResend.nanoseconds > deadline.nanoseconds ? deadline : nextResend
+            guard let (packet, from) = try socket.receive(until: until, wakeup: wakeup) else {
+                if deadline.hasPassed { return nil }
+                try resend?()
+                interval = interval * 2
+                nextResend = Deadline.after(interval)
+                continue
+            }
             guard let payload = UDPFrame.dhcpPayload(packet), let reply = DHCPMessage(bytes: payload) else { continue }
             guard reply.op == DHCPMessage.bootReply, reply.xid == xid, reply.chaddr.prefix(mac.count) == mac[...],
                 let type = reply.messageType, types.contains(type)
             else { continue }
             return (reply, payload, from)
         }
-        return nil
     }
 
     static func transactionID() -> UInt32 {
