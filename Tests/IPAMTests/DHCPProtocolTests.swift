@@ -85,15 +85,8 @@ import Testing
     @Test(.enabled(if: referenceAvailable)) func ourPluginTalksToTheReferenceDaemon() throws {
         let dir = Dir()
         let socket = dir.path + "/ref.sock"
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Self.reference)
-        daemon.arguments = ["daemon", "-socketpath", socket]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer {
-            daemon.terminate()
-            daemon.waitUntilExit()
-        }
+        let daemon = try Background.start([Self.reference, "daemon", "-socketpath", socket])
+        defer { daemon.stop() }
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.01) }
         let ours = Binaries.path("dhcp")
         // DEL of an attachment it has no lease for: an empty reply.
@@ -111,21 +104,15 @@ import Testing
     @Test(.enabled(if: referenceAvailable)) func referencePluginTalksToOurDaemon() throws {
         let dir = Dir()
         let socket = dir.path + "/d.sock"
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Binaries.path("dhcp"))
-        daemon.arguments = ["daemon", "-socketpath", socket, "-statedir", dir.path + "/state", "-pidfile", dir.path + "/pid"]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try Background.start([Binaries.path("dhcp"), "daemon", "-socketpath", socket, "-statedir", dir.path + "/state", "-pidfile", dir.path + "/pid"])
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.01) }
-        #expect(try String(contentsOfFile: dir.path + "/pid", encoding: .utf8) == String(daemon.processIdentifier))
+        #expect(try String(contentsOfFile: dir.path + "/pid", encoding: .utf8) == String(daemon.pid))
         let del = try Self.run(Self.reference, "DEL", Self.config(socket))
         #expect(del.succeeded, "\(del.stdout)\(del.stderr)")
         let add = try Self.run(Self.reference, "ADD", Self.config(socket), netns: "/var/run/netns/swcni-none")
         #expect((jsonObject(add.stdout)?["msg"] as? String)?.contains("network namespace /var/run/netns/swcni-none is gone") == true, "\(add.stdout)")
         // SIGTERM: the daemon removes its socket and pidfile.
-        daemon.terminate()
-        daemon.waitUntilExit()
-        #expect(daemon.terminationStatus == 0)
+        daemon.stop()
         #expect(!FileManager.default.fileExists(atPath: socket) && !FileManager.default.fileExists(atPath: dir.path + "/pid"))
     }
 
@@ -151,28 +138,56 @@ import Testing
         #expect(relative.status == 1 && relative.stderr.contains(#"Error writing pidfile "p": path not absolute"#))
         // A socket someone listens on is not taken; a stale one is replaced.
         let socket = dir.path + "/d.sock"
-        let first = Process()
-        first.executableURL = URL(fileURLWithPath: Binaries.path("dhcp"))
-        first.arguments = ["daemon", "-socketpath", socket, "-statedir", dir.path + "/state"]
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try Background.start([Binaries.path("dhcp"), "daemon", "-socketpath", socket, "-statedir", dir.path + "/state"])
         for _ in 0..<200 where !FileManager.default.fileExists(atPath: socket) { Thread.sleep(forTimeInterval: 0.01) }
         let second = try Command.run([Binaries.path("dhcp"), "daemon", "-socketpath", socket, "-statedir", dir.path + "/state"])
         #expect(second.status == 1 && second.stderr.contains("a daemon is listening there"))
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        first.stop(signal: SIGKILL)
         #expect(FileManager.default.fileExists(atPath: socket))  // left behind by the killed daemon
-        let third = Process()
-        third.executableURL = URL(fileURLWithPath: Binaries.path("dhcp"))
-        third.arguments = ["daemon", "-socketpath", socket, "-statedir", dir.path + "/state"]
-        third.standardError = FileHandle.nullDevice
-        try third.run()
-        defer {
-            third.terminate()
-            third.waitUntilExit()
-        }
+        let third = try Background.start([Binaries.path("dhcp"), "daemon", "-socketpath", socket, "-statedir", dir.path + "/state"])
+        defer { third.stop() }
         Thread.sleep(forTimeInterval: 0.2)
         #expect(try Self.run(Binaries.path("dhcp"), "STATUS", Self.config(socket, version: "1.1.0")).succeeded)
+    }
+
+    /// As systemd starts it (conf/systemd): the socket made by the socket unit arrives as fd 3
+    /// with LISTEN_PID/LISTEN_FDS; the daemon serves on it and leaves it in place when it stops.
+    @Test func socketActivation() throws {
+        let dir = Dir()
+        let socket = dir.path + "/activated.sock"
+        let activate = """
+            import os, socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(sys.argv[1]); s.listen(16)
+            os.dup2(s.fileno(), 3); os.set_inheritable(3, True)
+            os.environ["LISTEN_PID"] = str(os.getpid()); os.environ["LISTEN_FDS"] = "1"
+            os.execv(sys.argv[2], [sys.argv[2], "daemon", "-statedir", sys.argv[3], "-socketpath", sys.argv[4]])
+            """
+        let daemon = try Background.start(
+            ["python3", "-c", activate, socket, Binaries.path("dhcp"), dir.path + "/state", dir.path + "/unused.sock"], log: dir.path + "/log")
+        for _ in 0..<300 where !((try? String(contentsOfFile: dir.path + "/log", encoding: .utf8))?.contains("listening") ?? false) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        #expect(try Self.run(Binaries.path("dhcp"), "STATUS", Self.config(socket, version: "1.1.0")).succeeded)
+        #expect(try Self.run(Binaries.path("dhcp"), "DEL", Self.config(socket)).succeeded)
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/unused.sock"))
+        daemon.stop()
+        #expect(FileManager.default.fileExists(atPath: socket))  // systemd's to remove
+    }
+
+    /// The unit files, checked by systemd itself with the plugin path pointing at this build.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"))) func systemdUnitsVerify() throws {
+        let dir = Dir()
+        let units = Binaries.packageRoot + "/conf/systemd"
+        let service = try String(contentsOfFile: units + "/cni-dhcp.service", encoding: .utf8)
+        #expect(service.contains("ExecStart=/usr/libexec/cni/dhcp daemon\n"))
+        try service.replacingOccurrences(of: "/usr/libexec/cni/dhcp", with: Binaries.path("dhcp"))
+            .write(toFile: dir.path + "/cni-dhcp.service", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: units + "/cni-dhcp.socket", toPath: dir.path + "/cni-dhcp.socket")
+        let socketUnit = try String(contentsOfFile: units + "/cni-dhcp.socket", encoding: .utf8)
+        #expect(socketUnit.contains("ListenStream=/run/cni/dhcp.sock\n"))
+        let out = try Command.run(["/usr/bin/systemd-analyze", "verify", "--man=no", dir.path + "/cni-dhcp.service", dir.path + "/cni-dhcp.socket"])
+        #expect(out.succeeded, "\(out.stdout)\(out.stderr)")
     }
 
     final class Box: @unchecked Sendable {

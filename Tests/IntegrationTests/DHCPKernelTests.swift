@@ -157,6 +157,24 @@ struct DHCPKernelTests {
         }
     }
 
+    /// `-hostprefix`: a daemon that sees the host's files under a prefix (as in a container)
+    /// finds its socket, its state and the namespace paths under it.
+    @Test func hostPrefix() throws {
+        try withDHCPLab { lab in
+            let prefix = lab.dir + "/host"
+            let c = lab.containers[0]
+            try FileManager.default.createDirectory(atPath: prefix + "/var/run/netns", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: prefix + c.path, withDestinationPath: c.path)
+            try lab.startDaemon(socket: "/swcni/dhcp.sock", arguments: ["-hostprefix", prefix], waitFor: prefix + "/swcni/dhcp.sock")
+            let conf = lab.bridgeConfig(socket: prefix + "/swcni/dhcp.sock")
+            let add = try lab.run("ADD", conf, container: c, id: "ctr1")
+            #expect(add.succeeded, "\(add.stdout)\n\(lab.daemonOutput)")
+            #expect(lab.daemonOutput.contains("ctr1/dnet/eth0: lease acquired"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: prefix + lab.stateDir).count == 1)
+            #expect(try lab.run("DEL", conf, container: c, id: "ctr1").succeeded)
+        }
+    }
+
     @Test func gcReleasesLeasesOfAttachmentsThatAreGone() throws {
         try withDHCPLab(containers: 2) { lab in
             try lab.startDaemon()

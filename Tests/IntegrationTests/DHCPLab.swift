@@ -62,13 +62,15 @@ final class DHCPLab: @unchecked Sendable {
 
     /// Starts a dhcp daemon (ours by default) in the host namespace.
     @discardableResult
-    func startDaemon(binary: String = Binaries.path("dhcp"), socket: String? = nil, arguments: [String] = []) throws -> Background {
+    func startDaemon(
+        binary: String = Binaries.path("dhcp"), socket: String? = nil, arguments: [String] = [], waitFor: String? = nil
+    ) throws -> Background {
         let socket = socket ?? self.socket
         var args = ["nsenter", "--net=\(host.path)", "--", binary, "daemon", "-socketpath", socket]
         if binary == Binaries.path("dhcp") { args += ["-statedir", stateDir, "-timeout", "1s", "-resendtimeout", "3s"] }
         let p = try Background.start(args + arguments, log: daemonLog)
         daemons.append(p)
-        try wait("the daemon's socket") { FileManager.default.fileExists(atPath: socket) }
+        try wait("the daemon's socket") { FileManager.default.fileExists(atPath: waitFor ?? socket) }
         return p
     }
 
