@@ -101,16 +101,22 @@ import Testing
 
     @Test func repeatedObjectsAccumulateInAMapWithExactKeys() throws {
         let m = try root(#"{"m":{"a":1,"A":2},"M":{"b":3,"a":4}}"#)["m"].map()
-        let entries = try m?.entries { v throws(GoReadError) in try v.int() ?? 0 }
-        #expect(entries?.map(\.key) == ["a", "A", "b"])
-        #expect(entries?.map(\.value) == [4, 2, 3])
+        var entries: [String: Int] = [:]
+        var order: [String] = []
+        try m?.forEach { key, v throws(GoReadError) in
+            entries[key] = try v.int() ?? 0
+            order.append(key)
+        }
+        #expect(order == ["a", "A", "b", "a"])
+        #expect(entries == ["a": 4, "A": 2, "b": 3])
+        #expect(m?.object == ["a": 4, "A": 2, "b": 3])
         #expect(try m?["a"].int() == 4)
         #expect(try m?["B"].int() == nil)
         let reset = try root(#"{"m":{"a":1},"m":null,"m":{"b":2}}"#)["m"].map()
         #expect(reset?.object == ["b": 2])
         // An overridden map value is still type-checked.
         let bad = try root(#"{"m":{"a":"x","a":1}}"#)["m"].map()
-        #expect(readError { _ = try bad?.entries { v throws(GoReadError) in try v.int() } }?.kind == .type)
+        #expect(readError { try bad?.forEach { _, v throws(GoReadError) in _ = try v.int() } }?.kind == .type)
     }
 
     @Test func interfaceTakesTheLastValueWhole() throws {
@@ -251,7 +257,7 @@ import Testing
         // interface{} passes the value on untouched, literals included.
         #expect(o["ipam"].any() == ["type": "host-local", "x": [.number(JSONNumber(literal: "1.50")!)]])
         #expect(try o["ratio"].float() == 0.5)
-        #expect(try o["tags"].map()?.entries { v throws(GoReadError) in try v.string() ?? "" }.map(\.value) == ["b"])
+        #expect(try o["tags"].map()?["a"].string() == "b")
         // Absent fields read as unset.
         #expect(try o["bridge"].string() == "cni0" && o["ipam"].isAbsent == false && GoObject([:], fields: fields, subject: "x")["mtu"].isAbsent)
         // What Go refuses, the reader refuses: 1500.0 is not an int.

@@ -142,11 +142,12 @@ import Testing
 
     /// The IPAM plugins read the config without the spec's keys, so those do not fail them.
     @Test func lenientConfigIgnoresMistypedSpecKeys() throws {
-        let text = Array(#"{"name":"n","type":5,"dns":7,"capabilities":[],"prevResult":"x","ipam":{"type":"host-local"}}"#.utf8)
+        let text = Array(#"{"name":"n","type":5,"dns":7,"capabilities":[],"prevResult":"x","ipam":{"type":"host-local"},"cni.dev/valid-attachments":[{"containerID":"c","ifname":"e"}]}"#.utf8)
         #expect(throws: CNIError.self) { try NetworkConfig(bytes: text) }
         let config = try NetworkConfig(bytes: text, lenient: true)
         #expect(config.type == "" && config.dns == nil && config.capabilities.isEmpty && config.prevResult == nil)
         #expect(config.ipam?.type == "host-local")
+        #expect(config.validAttachments == [ValidAttachment(containerID: "c", ifName: "e")])
     }
 
     @Test func minimalConfig() throws {

@@ -140,7 +140,7 @@ final class ClusterLab: @unchecked Sendable {
     func addPod(_ pod: Pod, on node: Node) throws {
         let out = try node.cnitool(["--json", "add", "cbr0", pod.ns.path])
         guard out.succeeded, let result = jsonObject(out.stdout) else {
-            throw BridgeCommandFailed(what: "cnitool add on node\(node.index)", output: out)
+            throw CommandError(command: ["cnitool", "add", "cbr0", pod.ns.path, "(node\(node.index))"], output: out)
         }
         for ip in (result["ips"] as? [[String: Any]]) ?? [] {
             let address = String((ip["address"] as? String ?? "").split(separator: "/")[0])
@@ -153,7 +153,7 @@ final class ClusterLab: @unchecked Sendable {
     func removePods(of node: Node) throws {
         for pod in node.pods {
             let out = try node.cnitool(["del", "cbr0", pod.ns.path])
-            guard out.succeeded else { throw BridgeCommandFailed(what: "cnitool del on node\(node.index)", output: out) }
+            guard out.succeeded else { throw CommandError(command: ["cnitool", "del", "cbr0", pod.ns.path, "(node\(node.index))"], output: out) }
         }
         node.pods = []
     }
@@ -162,9 +162,7 @@ final class ClusterLab: @unchecked Sendable {
 
     /// Targets that `from` cannot ping (v4 and v6 addresses of `targets`).
     func unreachable(from pod: Pod, _ targets: [String]) throws -> [String] {
-        let out = try pod.ns.run(["/usr/bin/python3", "-c", BridgeLab.pinger, "3"] + targets)
-        guard out.succeeded else { throw BridgeCommandFailed(what: "pinger", output: out) }
-        return out.stdout.split(separator: "\n").map(String.init)
+        try Ping.unreachable(from: pod.ns, targets)
     }
 
     /// Round-trip times (min, avg, max in ms) of `count` pings from `pod` to `address`.
@@ -175,7 +173,7 @@ final class ClusterLab: @unchecked Sendable {
         guard let line = out.split(separator: "\n").first(where: { $0.contains("min/avg/max") }),
             let values = line.split(separator: "=").last?.split(separator: " ").first?.split(separator: "/").compactMap({ Double($0) }),
             values.count >= 3
-        else { throw BridgeCommandFailed(what: "ping \(address)", output: ping) }
+        else { throw CommandError(command: ["ping", address], output: ping) }
         return (values[0], values[1], values[2])
     }
 }

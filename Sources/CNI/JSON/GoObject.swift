@@ -11,7 +11,7 @@ public struct GoFields: Sendable, ExpressibleByArrayLiteral {
     public let names: [String]
 
     public init(_ names: [String]) {
-        precondition(names.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }, "Go field names here are ASCII")
+        assert(names.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }, "Go field names here are ASCII")
         self.names = names
     }
 
@@ -25,11 +25,11 @@ public struct GoFields: Sendable, ExpressibleByArrayLiteral {
 
     /// The field `key` is stored in, if any (exact name first, then the first that folds).
     public func field(forKey key: String) -> String? {
-        if let exact = names.first(where: { JSONObject.sameKey($0, key) }) { return exact }
+        if let exact = names.first(where: { GoFold.sameBytes($0, key) }) { return exact }
         return names.first { GoFold.equal(key, $0) }
     }
 
-    func contains(_ name: String) -> Bool { names.contains { JSONObject.sameKey($0, name) } }
+    func contains(_ name: String) -> Bool { names.contains { GoFold.sameBytes($0, name) } }
 }
 
 /// A Go struct variable as `encoding/json` fills it: the JSON objects stored into it, in order,
@@ -65,8 +65,9 @@ public struct GoObject: Sendable {
         var head: GoValue.Item?
         var more: [GoValue.Item] = []
         func scan(_ object: JSONObject) {
-            for m in object.members where stores(m.key, in: field) {
-                if head == nil { head = m } else { more.append(m) }
+            let members = object.members
+            for i in members.indices where stores(members[i].key, in: field) {
+                if head == nil { head = members[i] } else { more.append(members[i]) }
             }
         }
         if let first { scan(first) }
@@ -92,9 +93,11 @@ public struct GoObject: Sendable {
     /// Whether Go stores a member named `key` in `field`.
     @inline(__always)
     private func stores(_ key: String, in field: String) -> Bool {
-        if JSONObject.sameKey(key, field) { return true }
-        guard GoFold.equal(key, field) else { return false }
-        return fields.field(forKey: key).map { JSONObject.sameKey($0, field) } ?? false
+        switch GoFold.match(key, field) {
+        case .exact: return true
+        case .none: return false
+        case .folded: return fields.field(forKey: key).map { GoFold.sameBytes($0, field) } ?? false
+        }
     }
 }
 

@@ -100,37 +100,31 @@ public struct GoMap: Sendable {
     let parent: String
     let subject: String
 
-    private var objects: [(path: String, object: JSONObject)] {
-        ([first] + rest).map { item in
-            (item.key.isEmpty ? parent : parent.isEmpty ? item.key : parent + "." + item.key, item.value.objectValue ?? [:])
+    /// Calls `body` with each member of each object stored, in order, and the object's path.
+    private func forEachMember(_ body: (String, Item) throws(GoReadError) -> Void) throws(GoReadError) {
+        func visit(_ item: Item) throws(GoReadError) {
+            guard case .object(let object) = item.value else { return }
+            let path = item.key.isEmpty ? parent : parent.isEmpty ? item.key : parent + "." + item.key
+            for m in object.members { try body(path, m) }
         }
+        try visit(first)
+        for item in rest { try visit(item) }
     }
 
     /// The value under `key`: the last member with exactly that key (absent when none).
     public subscript(key: String) -> GoValue {
-        var found: (path: String, member: Item)?
-        for (path, object) in objects {
-            for m in object.members where JSONObject.sameKey(m.key, key) { found = (path, m) }
+        var found: GoValue?
+        try? forEachMember { path, m in
+            if JSONObject.sameKey(m.key, key) { found = GoValue(first: m, parent: path, subject: subject) }
         }
-        guard let found else { return GoValue(first: nil, parent: parent, subject: subject, name: key) }
-        return GoValue(first: found.member, parent: found.path, subject: subject)
+        return found ?? GoValue(first: nil, parent: parent, subject: subject, name: key)
     }
 
-    /// Every entry, each key once (at its first position) with its last value, read by `read`.
-    /// Every value is read, overridden ones too, so a bad earlier value fails as it does in Go.
-    public func entries<T>(_ read: (GoValue) throws(GoReadError) -> T) throws(GoReadError) -> [(key: String, value: T)] {
-        var out: [(key: String, value: T)] = []
-        for (path, object) in objects {
-            for m in object.members {
-                let value = try read(GoValue(first: m, parent: path, subject: subject))
-                if let i = out.firstIndex(where: { JSONObject.sameKey($0.key, m.key) }) {
-                    out[i].value = value
-                } else {
-                    out.append((m.key, value))
-                }
-            }
-        }
-        return out
+    /// Calls `body` with every entry in document order, overridden ones too, so that a bad
+    /// earlier value fails as it does in Go. The map is what remains when each key keeps its last
+    /// value (assigning each entry to a dictionary in turn gives it).
+    public func forEach(_ body: (_ key: String, _ value: GoValue) throws(GoReadError) -> Void) throws(GoReadError) {
+        try forEachMember { path, m throws(GoReadError) in try body(m.key, GoValue(first: m, parent: path, subject: subject)) }
     }
 
     /// The map as JSON, as Go's `map[string]interface{}` holds it: each key once, at its first
@@ -138,12 +132,14 @@ public struct GoMap: Sendable {
     public var object: JSONObject {
         if rest.isEmpty, let o = first.value.objectValue { return o.uniqued }
         var out = JSONObject()
-        for (_, object) in objects {
-            for m in object.members { out[m.key] = m.value }
-        }
+        try? forEachMember { _, m in out[m.key] = m.value }
         return out
     }
 
     /// True when the map has no entries.
-    public var isEmpty: Bool { objects.allSatisfy(\.object.isEmpty) }
+    public var isEmpty: Bool {
+        var empty = true
+        try? forEachMember { _, _ in empty = false }
+        return empty
+    }
 }

@@ -98,12 +98,9 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
-    /// Keys compare as bytes, as Go compares them (Swift's `==` would also equate canonically
-    /// equivalent spellings of the same accented letter).
+    /// Keys compare as bytes, as Go compares them.
     @inline(__always)
-    static func sameKey(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8)
-    }
+    static func sameKey(_ a: String, _ b: String) -> Bool { GoFold.sameBytes(a, b) }
 }
 
 extension JSONObject: RandomAccessCollection {

@@ -48,9 +48,11 @@ public struct JSONParser {
     /// An array or object being read: what it holds so far (and the key of the member whose
     /// value comes next). Containers are kept on an explicit stack rather than the call stack,
     /// so 10000 levels of nesting cost no deep recursion.
-    private enum Open {
-        case array([JSONValue])
-        case object([JSONObject.Member], key: String)
+    private struct Open {
+        var isObject: Bool
+        var elements: [JSONValue] = []
+        var members: [JSONObject.Member] = []
+        var key = ""
     }
 
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
@@ -71,7 +73,7 @@ public struct JSONParser {
                     depth -= 1
                     value = .object(JSONObject())
                 } else {
-                    open.append(.object([], key: try parseKey()))
+                    open.append(Open(isObject: true, key: try parseKey()))
                     continue
                 }
             case UInt8(ascii: "["):
@@ -84,7 +86,7 @@ public struct JSONParser {
                     depth -= 1
                     value = .array([])
                 } else {
-                    open.append(.array([]))
+                    open.append(Open(isObject: false))
                     continue
                 }
             case UInt8(ascii: "\""): value = .string(try parseString())
@@ -103,43 +105,42 @@ public struct JSONParser {
                 throw .invalidCharacter(bytes[i], "looking for beginning of value", i)
             }
             // Hand the value to the innermost open container, closing containers as they end.
-            closing: while true {
-                guard let top = open.popLast() else { return value }
+            // The innermost container is mutated in place (no copy of what it holds so far).
+            closing: while let top = open.indices.last {
                 skipWhitespace()
                 guard i < bytes.count else { throw .unexpectedEnd(i) }
-                switch top {
-                case .array(var elements):
-                    elements.append(value)
-                    switch bytes[i] {
-                    case UInt8(ascii: ","):
-                        i += 1
-                        open.append(.array(elements))
-                        break closing
-                    case UInt8(ascii: "]"):
-                        i += 1
-                        depth -= 1
-                        value = .array(elements)
-                    default:
-                        throw .invalidCharacter(bytes[i], "after array element", i)
-                    }
-                case .object(var members, let key):
+                if open[top].isObject {
                     // A repeated key is kept: what it means depends on the Go type it is read into.
-                    members.append(JSONObject.Member(key: key, value: value))
+                    open[top].members.append(JSONObject.Member(key: open[top].key, value: value))
                     switch bytes[i] {
                     case UInt8(ascii: ","):
                         i += 1
                         skipWhitespace()
-                        open.append(.object(members, key: try parseKey()))
+                        open[top].key = try parseKey()
                         break closing
                     case UInt8(ascii: "}"):
                         i += 1
                         depth -= 1
-                        value = .object(JSONObject(members: members))
+                        value = .object(JSONObject(members: open.removeLast().members))
                     default:
                         throw .invalidCharacter(bytes[i], "after object key:value pair", i)
                     }
+                } else {
+                    open[top].elements.append(value)
+                    switch bytes[i] {
+                    case UInt8(ascii: ","):
+                        i += 1
+                        break closing
+                    case UInt8(ascii: "]"):
+                        i += 1
+                        depth -= 1
+                        value = .array(open.removeLast().elements)
+                    default:
+                        throw .invalidCharacter(bytes[i], "after array element", i)
+                    }
                 }
             }
+            if open.isEmpty { return value }
         }
     }
 

@@ -47,34 +47,47 @@ public struct NetworkConfig: Sendable, Hashable {
         } catch {
             throw CNIError(error)
         }
-        raw = conf.json
-        func read<T>(_ body: () throws(GoReadError) -> T?) throws(CNIError) -> T? {
-            do {
-                return try body()
-            } catch {
-                if lenient { return nil }
-                throw CNIError(.decodingFailure, error.message)
-            }
+        do {
+            try self.init(conf)
+        } catch {
+            guard lenient else { throw CNIError(.decodingFailure, error.message) }
+            self.init(tolerating: conf)
+            return
         }
-        cniVersion = try read { () throws(GoReadError) in try conf["cniVersion"].string() } ?? ""
-        name = try read { () throws(GoReadError) in try conf["name"].string() } ?? ""
-        type = try read { () throws(GoReadError) in try conf["type"].string() } ?? ""
-        capabilities = [:]
-        let caps = try read { () throws(GoReadError) in
-            try conf["capabilities"].map()?.entries { v throws(GoReadError) in try v.bool() ?? false }
-        }
-        for (key, enabled) in caps ?? [] { capabilities[key] = enabled }
-        ipam = try read { () throws(GoReadError) in try IPAMConfig(conf["ipam"]) }
-        dns = try read { () throws(GoReadError) in try DNS(setIn: conf["dns"]) }
-        validAttachments = try read { () throws(GoReadError) in
-            let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
-            return try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) }
-        }
-        let previous = try read { () throws(GoReadError) in try conf["prevResult"].map()?.object }
-        rawPrevResult = previous.map(JSONValue.object)
-        if let previous, !lenient {
+        if let previous = rawPrevResult?.objectValue, !lenient {
             prevResult = try Self.parsePrevResult(previous, version: cniVersion)
         }
+    }
+
+    /// Every key read strictly (`prevResult` only as the map it is).
+    private init(_ conf: GoObject) throws(GoReadError) {
+        raw = conf.json
+        cniVersion = try conf["cniVersion"].string() ?? ""
+        name = try conf["name"].string() ?? ""
+        type = try conf["type"].string() ?? ""
+        var capabilities: [String: Bool] = [:]
+        try conf["capabilities"].map()?.forEach { key, value throws(GoReadError) in capabilities[key] = try value.bool() ?? false }
+        self.capabilities = capabilities
+        ipam = try IPAMConfig(conf["ipam"])
+        dns = try DNS(setIn: conf["dns"])
+        let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
+        validAttachments = try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) }
+        rawPrevResult = try conf["prevResult"].map().map { .object($0.object) }
+    }
+
+    /// Each key that reads, the others unset (for ``init(json:lenient:)`` with `lenient`).
+    private init(tolerating conf: GoObject) {
+        func read<T>(_ body: () throws(GoReadError) -> T?) -> T? { (try? body()) ?? nil }
+        raw = conf.json
+        cniVersion = read { () throws(GoReadError) in try conf["cniVersion"].string() } ?? ""
+        name = read { () throws(GoReadError) in try conf["name"].string() } ?? ""
+        type = read { () throws(GoReadError) in try conf["type"].string() } ?? ""
+        capabilities = [:]
+        ipam = read { () throws(GoReadError) in try IPAMConfig(conf["ipam"]) }
+        dns = read { () throws(GoReadError) in try DNS(setIn: conf["dns"]) }
+        let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
+        validAttachments = read { () throws(GoReadError) in try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) } }
+        rawPrevResult = nil
     }
 
     /// Parses and decodes a config from stdin bytes.

@@ -1,5 +1,5 @@
 import CNI
-import Glibc
+import Posix
 
 /// The dhcp IPAM plugin: asks the dhcp daemon (``DHCPDaemon``, `dhcp daemon`) over its socket
 /// to acquire a lease for the container's interface (ADD), to confirm it (CHECK) and to release
@@ -82,11 +82,7 @@ public struct DHCPPlugin: CNIPlugin {
     /// `filepath.Abs`, which also cleans it).
     static func absolute(_ path: String) -> String {
         var full = path
-        if !path.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-            let cwd = getcwd(&buffer, buffer.count).map { _ in String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) } ?? "/"
-            full = cwd + "/" + path
-        }
+        if !path.hasPrefix("/") { full = Files.currentDirectory() + "/" + path }
         var parts: [Substring] = []
         for part in full.split(separator: "/") {
             if part == "." { continue }

@@ -1,5 +1,5 @@
 import CNI
-import Glibc
+import Posix
 
 /// The flannel plugin (flannel-io/cni-plugin): turns this node's flannel lease (the subnet file
 /// flanneld writes) into a delegate config, bridge + host-local by default (``DelegateConfig``),
@@ -95,12 +95,14 @@ public struct FlannelPlugin: CNIPlugin {
 
     /// Reads the subnet file (`loadFlannelSubnetEnv failed: …` on failure, as the reference).
     static func subnetEnv(_ path: String) throws(FlannelError) -> SubnetEnv {
-        let bytes: [UInt8]
+        let read: [UInt8]?
         do {
-            bytes = try ScratchStore.read(path)
+            read = try Files.read(path)
         } catch {
-            let text = "loadFlannelSubnetEnv failed: open \(path): \(error.text)"
-            throw FlannelError(error == .noSuchFileOrDirectory ? .subnetFileMissing : .subnetFile, text)
+            throw FlannelError(.subnetFile, "loadFlannelSubnetEnv failed: \(error)")
+        }
+        guard let bytes = read else {
+            throw FlannelError(.subnetFileMissing, "loadFlannelSubnetEnv failed: open \(path): no such file or directory")
         }
         do {
             return try SubnetEnv(text: String(decoding: bytes, as: UTF8.self), path: path)

@@ -19,12 +19,15 @@ extension Link {
             hardwareType: payload.integer(UInt16.self, at: 2)!
         )
         masterIndex = attributes[ty(IFLA_MASTER)]?.s32.flatMap { $0 == 0 ? nil : $0 }
+        alias = attributes[ty(IFLA_IFALIAS)].map(\.string).flatMap { $0.isEmpty ? nil : $0 }
         linkIndex = attributes[ty(IFLA_LINK)]?.s32.flatMap { $0 == 0 ? nil : $0 }
         linkNetNSID = attributes[ty(IFLA_LINK_NETNSID)]?.s32
         if let info = try attributes.nested(ty(IFLA_LINKINFO)) {
             kind = info[ty(IFLA_INFO_KIND)].map { LinkKind(name: $0.string) }
             if kind == .bridge {
                 bridge = BridgeInfo(try info.nested(ty(IFLA_INFO_DATA)))
+            } else if let kind {
+                linkType = LinkType(kind: kind.name, data: try info.nested(ty(IFLA_INFO_DATA)))
             }
             if info[ty(IFLA_INFO_SLAVE_KIND)]?.string == "bridge", let data = try info.nested(ty(IFLA_INFO_SLAVE_DATA)) {
                 bridgePort = BridgePortInfo(data)
@@ -48,12 +51,14 @@ extension Link {
             b.put(ty(IFLA_OPERSTATE), u8: operState.rawValue)
             if let mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             if let masterIndex { b.put(ty(IFLA_MASTER), u32: UInt32(bitPattern: masterIndex)) }
+            if let alias { b.put(ty(IFLA_IFALIAS), string: alias) }
             if let linkIndex { b.put(ty(IFLA_LINK), u32: UInt32(bitPattern: linkIndex)) }
             if let linkNetNSID { b.put(ty(IFLA_LINK_NETNSID), u32: UInt32(bitPattern: linkNetNSID)) }
             if kind != nil || bridgePort != nil {
                 b.nest(ty(IFLA_LINKINFO)) { info in
                     if let kind { info.put(ty(IFLA_INFO_KIND), string: kind.name) }
                     if let bridge { info.nest(ty(IFLA_INFO_DATA)) { bridge.encode(into: &$0) } }
+                    linkType?.encodeData(into: &info)
                     if let bridgePort {
                         info.put(ty(IFLA_INFO_SLAVE_KIND), string: "bridge")
                         info.nest(ty(IFLA_INFO_SLAVE_DATA)) { bridgePort.encode(into: &$0) }

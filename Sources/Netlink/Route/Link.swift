@@ -21,6 +21,8 @@ public struct Link: Hashable, Sendable {
     public var mac: MACAddress?
     /// ARP hardware type (`ifi_type`, `ARPHRD_ETHER` = 1, `ARPHRD_LOOPBACK` = 772).
     public var hardwareType: UInt16
+    /// The interface's alias (`IFLA_IFALIAS`, `ip link set <dev> alias <text>`); nil when unset.
+    public var alias: String?
     /// Index of the master device, such as the bridge of a bridge port (`IFLA_MASTER`).
     public var masterIndex: Int32?
     /// Index of the peer (veth) or parent (vlan, macvlan) (`IFLA_LINK`). When ``linkNetNSID`` is
@@ -28,6 +30,9 @@ public struct Link: Hashable, Sendable {
     public var linkIndex: Int32?
     /// ID, in this namespace, of the namespace where ``linkIndex`` lives (`IFLA_LINK_NETNSID`).
     public var linkNetNSID: Int32?
+    /// Kind and settings when the kind is one ``LinkType`` models (dummy, vlan id, ipvlan mode,
+    /// vrf table), as `ip -d link show` prints them.
+    public var linkType: LinkType?
     /// Bridge-device settings when ``kind`` is ``LinkKind/bridge``.
     public var bridge: BridgeInfo?
     /// Bridge-port settings when the link is enslaved to a bridge.

@@ -57,6 +57,40 @@ public struct BridgeSpec: Hashable, Sendable {
     }
 }
 
+/// A link of a kind without a peer (``LinkType``: dummy, vlan, ipvlan, vrf) to create in one request
+/// (`ip link add [link <parent>] name <name> [mtu M] [address A] [netns <fd>] type <kind> ...`).
+///
+/// The request goes to the socket of the namespace where `parentIndex` is valid; with
+/// `namespaceFD` the link is created directly in that other namespace (a vlan or ipvlan on the
+/// node's uplink, born inside the container).
+public struct LinkSpec: Hashable, Sendable {
+    /// Name of the new link.
+    public var name: String
+    /// Kind and its settings.
+    public var type: LinkType
+    /// Index of the parent link (`IFLA_LINK`) in the socket's namespace; vlan and ipvlan need one.
+    public var parentIndex: Int32?
+    /// Open descriptor of the namespace to create the link in (`IFLA_NET_NS_FD`); nil keeps it in
+    /// the socket's namespace.
+    public var namespaceFD: Int32?
+    /// MTU; nil for the kernel default (the parent's, for vlan and ipvlan).
+    public var mtu: UInt32?
+    /// MAC address; nil lets the kernel choose (ipvlan always takes the parent's).
+    public var mac: MACAddress?
+
+    public init(
+        name: String, type: LinkType, parentIndex: Int32? = nil, namespaceFD: Int32? = nil, mtu: UInt32? = nil,
+        mac: MACAddress? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.parentIndex = parentIndex
+        self.namespaceFD = namespaceFD
+        self.mtu = mtu
+        self.mac = mac
+    }
+}
+
 /// Changes applied to an existing link in one `RTM_SETLINK` (`ip link set <dev> ...`).
 /// nil fields are left as they are.
 public struct LinkChanges: Hashable, Sendable {
@@ -70,15 +104,26 @@ public struct LinkChanges: Hashable, Sendable {
     public var masterIndex: Int32?
     /// `promisc on|off`.
     public var promiscuous: Bool?
+    /// `name <name>` (the kernel renames only links that are down).
+    public var name: String?
+    /// `alias <text>`; "" removes the alias.
+    public var alias: String?
+    /// `netns <fd>`: moves the link into the namespace the descriptor refers to (applied after
+    /// the other changes, which the kernel makes in the link's current namespace).
+    public var namespaceFD: Int32?
 
     public init(
-        up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil
+        up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil,
+        name: String? = nil, alias: String? = nil, namespaceFD: Int32? = nil
     ) {
         self.up = up
         self.mtu = mtu
         self.mac = mac
         self.masterIndex = masterIndex
         self.promiscuous = promiscuous
+        self.name = name
+        self.alias = alias
+        self.namespaceFD = namespaceFD
     }
 
     /// The words `ip link set` would take, for error messages ("up mtu 1400").
@@ -89,6 +134,9 @@ public struct LinkChanges: Hashable, Sendable {
         if let mac { words.append("address \(mac)") }
         if let masterIndex { words.append(masterIndex == 0 ? "nomaster" : "master #\(masterIndex)") }
         if let promiscuous { words.append("promisc \(promiscuous ? "on" : "off")") }
+        if let name { words.append("name \(name)") }
+        if let alias { words.append(alias.isEmpty ? "alias \"\"" : "alias \(alias)") }
+        if let namespaceFD { words.append("netns fd \(namespaceFD)") }
         return words.joined(separator: " ")
     }
 }

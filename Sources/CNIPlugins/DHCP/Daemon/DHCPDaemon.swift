@@ -1,6 +1,8 @@
 import CNetlinkShim
 import CNI
 import Glibc
+import Posix
+import SystemPackage
 
 /// `dhcp daemon`: the long-running half of the dhcp plugin. It serves the plugin's calls on a
 /// unix socket (Go's net/rpc over HTTP with gob, as the reference daemon, so either side can
@@ -19,8 +21,8 @@ public enum DHCPDaemon {
         do {
             options = try DaemonOptions(arguments: arguments)
         } catch {
-            if !error.help { FileDescriptorIO.write(Array("\(error.message)\n".utf8), to: 2) }
-            FileDescriptorIO.write(Array(DaemonOptions.usage.utf8), to: 2)
+            let text = (error.help ? "" : "\(error.message)\n") + DaemonOptions.usage
+            try? FileDescriptor.standardError.writeAll(Array(text.utf8))
             exit(error.help ? 0 : 2)
         }
         do {

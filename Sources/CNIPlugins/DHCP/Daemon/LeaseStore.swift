@@ -1,7 +1,7 @@
 import CNI
-import Glibc
 import LinuxNet
 import NetAddress
+import Posix
 
 /// The leases the daemon maintains, kept on disk (`-statedir`, one JSON file per lease named by
 /// a hash of its client ID) so that a restarted daemon takes them over: it goes on renewing
@@ -12,32 +12,25 @@ struct LeaseStore: Sendable {
 
     func save(_ record: LeaseRecord, _ grant: DHCPExchange.Grant) {
         do {
-            try makeDirectory()
-            let path = file(record.clientID)
-            let scratch = path + ".tmp"
-            try write(JSONSerializer.bytes(.object(Self.json(record, grant))), to: scratch)
-            guard rename(scratch, path) == 0 else { throw DHCPError(.failed, "rename \(scratch): \(errnoText())") }
+            try Files.makeDirectories(directory, mode: 0o700)
+            try Files.writeAtomically(file(record.clientID), JSONSerializer.bytes(.object(Self.json(record, grant))), mode: 0o600)
         } catch {
             DaemonLog.print("\(record.clientID): cannot keep the lease in \(directory): \(error)")
         }
     }
 
-    func remove(_ clientID: String) { unlink(file(clientID)) }
+    func remove(_ clientID: String) { _ = try? Files.remove(file(clientID)) }
 
     /// Every lease kept; unreadable files are reported and removed.
     func load() -> [(LeaseRecord, DHCPExchange.Grant)] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
         var out: [(LeaseRecord, DHCPExchange.Grant)] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard name.hasSuffix(".json") else { continue }
-            let path = directory + "/" + name
-            if let bytes = try? read(path), let json = try? JSONParser.parse(bytes).objectValue, let lease = Self.lease(json) {
+        for entry in ((try? Files.entries(ofDirectory: directory)) ?? nil) ?? [] where entry.name.hasSuffix(".json") {
+            let path = directory + "/" + entry.name
+            if let bytes = (try? Files.read(path)) ?? nil, let json = try? JSONParser.parse(bytes).objectValue, let lease = Self.lease(json) {
                 out.append(lease)
             } else {
                 DaemonLog.print("dropping unreadable lease file \(path)")
-                unlink(path)
+                _ = try? Files.remove(path)
             }
         }
         return out
@@ -85,43 +78,5 @@ struct LeaseStore: Sendable {
             clientID: clientID, containerID: containerID, network: network, ifName: ifName, netns: netns, identity: identity,
             options: DHCPOptions(provided: provided, requested: requested))
         return (record, DHCPExchange.Grant(ack: ack, ackBytes: ackBytes, serverMAC: serverMAC, received: received))
-    }
-
-    // MARK: Files
-
-    private func makeDirectory() throws {
-        var prefix = ""
-        for part in directory.split(separator: "/") {
-            prefix += "/" + part
-            if mkdir(prefix, 0o700) != 0 && errno != EEXIST { throw DHCPError(.failed, "mkdir \(prefix): \(errnoText())") }
-        }
-    }
-
-    private func write(_ bytes: [UInt8], to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw DHCPError(.failed, "open \(path): \(errnoText())") }
-        defer { close(fd) }
-        var done = 0
-        while done < bytes.count {
-            let n = bytes[done...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw DHCPError(.failed, "write \(path): \(errnoText())") }
-            done += n
-        }
-    }
-
-    private func read(_ path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw DHCPError(.failed, "open \(path): \(errnoText())") }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw DHCPError(.failed, "read \(path): \(errnoText())") }
-            if n == 0 { return out }
-            out += buffer[..<n]
-        }
     }
 }

@@ -1,5 +1,7 @@
 import CNetlinkShim
 import Glibc
+import Posix
+import SystemPackage
 
 /// One stream socket of Go's `net/rpc` over HTTP (`rpc.DialHTTP`, `rpc.HandleHTTP`): an HTTP
 /// CONNECT to `/_goRPC_` answered by `200 Connected to Go RPC`, then gob-encoded requests and
@@ -195,4 +197,5 @@ struct RPCError: Error, Equatable, CustomStringConvertible {
     var description: String { message }
 }
 
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)).lowercased() }
+/// The text Go gives the errno (`no such file or directory`).
+func errnoText(_ code: Int32 = errno) -> String { Errno(rawValue: code).goDescription }
