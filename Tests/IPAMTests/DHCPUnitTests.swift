@@ -45,6 +45,13 @@ import Testing
         #expect(throws: GobError.self) { try decoder.decode(from: &truncated) }
         var unknown = GobCursor([2, 0xFF, 0x90])  // a value of type 72, never described
         #expect(throws: GobError.self) { try decoder.decode(from: &unknown) }
+        // A slice type whose elements are itself, and a value nested as deep as the message allows.
+        var selfReferential: [UInt8] = GobWire.int(-65) + [2, 1, 2] + GobWire.int(65) + [0, 1] + GobWire.int(65) + [0, 0]
+        selfReferential = GobWire.uint(UInt64(selfReferential.count)) + selfReferential
+        var value = GobWire.int(65) + [0] + [UInt8](repeating: 1, count: 200) + [0]
+        value = GobWire.uint(UInt64(value.count)) + value
+        var deep = GobCursor(selfReferential + value)
+        #expect(throws: GobError("values nested too deeply")) { try decoder.decode(from: &deep) }
     }
 
     @Test func dhcpMessageOnTheWire() throws {

@@ -9,8 +9,6 @@ public struct DHCPError: Error, Equatable, Sendable, CustomStringConvertible, CN
         case invalidArgs
         /// The daemon is not there (no socket, or nobody listening): code 11, try again later.
         case daemonUnavailable
-        /// No DHCP server answered in time: code 11.
-        case timeout
         /// STATUS: ADD cannot work now (the daemon is not reachable): code 50.
         case unavailable
         /// Anything else (the server refused, the interface is gone, …): 999.
@@ -31,7 +29,7 @@ public struct DHCPError: Error, Equatable, Sendable, CustomStringConvertible, CN
         switch kind {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
         case .invalidArgs: return CNIError(.invalidEnvironmentVariables, message)
-        case .daemonUnavailable, .timeout: return CNIError(.tryAgainLater, message)
+        case .daemonUnavailable: return CNIError(.tryAgainLater, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)
         case .failed: return CNIError(.internal, message)
         }

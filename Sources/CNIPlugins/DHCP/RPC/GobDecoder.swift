@@ -38,7 +38,11 @@ struct GobDecoder {
         }
     }
 
-    private func decodeValue(_ id: Int, _ c: inout GobCursor) throws -> GobValue {
+    /// How deeply values may nest (a type may contain itself; a stream must not recurse without end).
+    static let maxDepth = 64
+
+    private func decodeValue(_ id: Int, _ c: inout GobCursor, depth: Int = 0) throws -> GobValue {
+        guard depth < Self.maxDepth else { throw GobError("values nested too deeply") }
         switch id {
         case 1: return .bool(try c.readUint() != 0)
         case 2: return .int(try c.readInt())
@@ -57,14 +61,14 @@ struct GobDecoder {
         case .slice(let element), .array(let element, _):
             let count = try c.readCount()
             var items: [GobValue] = []
-            for _ in 0..<count { items.append(try decodeValue(element, &c)) }
+            for _ in 0..<count { items.append(try decodeValue(element, &c, depth: depth + 1)) }
             return .list(items)
         case .map(let key, let element):
             let count = try c.readCount()
             var out: [GobValue: GobValue] = [:]
             for _ in 0..<count {
-                let k = try decodeValue(key, &c)
-                out[k] = try decodeValue(element, &c)
+                let k = try decodeValue(key, &c, depth: depth + 1)
+                out[k] = try decodeValue(element, &c, depth: depth + 1)
             }
             return .map(out)
         case .opaque:
@@ -78,7 +82,7 @@ struct GobDecoder {
                 guard delta <= UInt64(fields.count) else { throw GobError("field number out of range") }
                 field += Int(delta)
                 guard field < fields.count else { throw GobError("field number out of range") }
-                out[fields[field].name] = try decodeValue(fields[field].id, &c)
+                out[fields[field].name] = try decodeValue(fields[field].id, &c, depth: depth + 1)
             }
             return .structure(out)
         }
