@@ -15,6 +15,16 @@ import SystemPackage
 /// made and the pidfile are removed); leases are not released then: containers keep their
 /// addresses, and the next daemon takes the leases over from `-statedir`.
 public enum DHCPDaemon {
+    /// Runs the daemon when the command line asks for it, as the reference's binary is started:
+    /// `dhcp daemon [flags]` (argv[0] named `dhcp`), or `<multi-call binary> dhcp daemon [flags]`.
+    /// Returns when it is a plugin request instead.
+    public static func runIfRequested(_ arguments: [String] = CommandLine.arguments) {
+        guard let first = arguments.first else { return }
+        let start = first.split(separator: "/").last == "dhcp" ? 1 : 2
+        guard arguments.count > start, arguments[start] == "daemon", start == 1 || arguments[1] == "dhcp" else { return }
+        main(Array(arguments.dropFirst(start + 1)))
+    }
+
     /// Runs the daemon with the arguments after `daemon`; never returns.
     public static func main(_ arguments: [String]) -> Never {
         let options: DaemonOptions
