@@ -196,6 +196,8 @@ final class Lease: @unchecked Sendable {
                     phase = .bound
                     continue
                 } catch is WakeupError {
+                    // A stop (handled at the top) or a check, mid-exchange: the exchange is retried.
+                    acknowledgeWakeup()
                     continue
                 } catch let refused as DHCPExchange.Refused {
                     // The server no longer knows the lease: start over (INIT).
@@ -244,14 +246,17 @@ final class Lease: @unchecked Sendable {
     /// Waits until `time` (wall clock) or a wakeup; a CHECK is logged and the wait goes on.
     private func sleep(until time: Double) {
         let seconds = max(0, time - wallClockSeconds())
-        if wakeup.wait(until: .after(.milliseconds(Int64(seconds * 1000)))) {
-            wakeup.consume()
-            let checked = state.withLock { s -> Bool in
-                defer { s.checkRequested = false }
-                return s.checkRequested
-            }
-            if checked { DaemonLog.print("\(record.clientID): Checking lease") }
+        if wakeup.wait(until: .after(.milliseconds(Int64(seconds * 1000)))) { acknowledgeWakeup() }
+    }
+
+    /// Clears the wakeup; logs a CHECK that caused it.
+    private func acknowledgeWakeup() {
+        wakeup.consume()
+        let checked = state.withLock { s -> Bool in
+            defer { s.checkRequested = false }
+            return s.checkRequested
         }
+        if checked { DaemonLog.print("\(record.clientID): Checking lease") }
     }
 
     private func release() {
