@@ -61,10 +61,13 @@ import Testing
                 }
             }
 
-            // Remove node1's pods: nothing of them is left there, and the other nodes' pods
-            // still reach each other across nodes.
+            // Remove node1's pods after flanneld gave the node another lease (a new subnet file):
+            // DEL uses the delegate configs flannel stored at ADD, so nothing of them is left
+            // there, and the other nodes' pods still reach each other across nodes.
             let node1 = lab.nodes[0]
             let gone = node1.pods
+            try node1.subnetEnv.replacingOccurrences(of: "10.244.1.1/24", with: "10.244.9.1/24")
+                .write(toFile: node1.subnetFile, atomically: true, encoding: .utf8)
             try lab.removePods(of: node1)
             #expect(try node1.podLinks() == [])
             #expect(try files(node1.flannelDir) == [])
