@@ -40,6 +40,8 @@ struct ScratchStore {
     /// The container IDs with a stored config.
     func containerIDs() -> [String] {
         let entries = (try? Files.entries(ofDirectory: directory)) ?? nil
-        return (entries ?? []).filter { !$0.isDirectory && !$0.name.hasPrefix(".") && !$0.name.contains(".tmp-") }.map(\.name).sorted()
+        // Not a scratch file of an atomic write in progress (`<name>.tmp-<pid>`).
+        func isScratch(_ name: String) -> Bool { name.split(separator: ".").dropFirst().contains { $0.hasPrefix("tmp-") } }
+        return (entries ?? []).filter { !$0.isDirectory && !$0.name.hasPrefix(".") && !isScratch($0.name) }.map(\.name).sorted()
     }
 }
