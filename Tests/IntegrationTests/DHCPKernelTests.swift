@@ -51,6 +51,24 @@ struct DHCPKernelTests {
         }
     }
 
+    /// When the server does not answer at T1 (its unicast port is blocked here), the lease is
+    /// rebound at T2 by a broadcast any server may answer.
+    @Test func leaseIsReboundWhenRenewalGoesUnanswered() throws {
+        try withDHCPLab(t1: 2, t2: 4) { lab in
+            try lab.startDaemon()
+            let c = lab.containers[0]
+            let conf = lab.bridgeConfig()
+            let add = try lab.run("ADD", conf, container: c, id: "ctr1")
+            let ip = try #require(resultAddress(add)?.split(separator: "/").first.map(String.init))
+            try lab.server.check(["nft", "add table inet swcni; add chain inet swcni in { type filter hook input priority 0; }; add rule inet swcni in udp dport 67 meta pkttype host drop"])
+            try lab.wait("a rebinding", seconds: 15) { lab.daemonOutput.contains("ctr1/dnet/eth0: lease rebound") }
+            #expect(lab.daemonOutput.contains("ctr1/dnet/eth0: renewal time expired, rebinding"))
+            #expect(lab.acks(ip) >= 2)
+            try lab.server.check(["nft", "delete table inet swcni"])
+            #expect(try lab.run("DEL", conf, container: c, id: "ctr1").succeeded)
+        }
+    }
+
     @Test func restartedDaemonTakesLeasesOver() throws {
         try withDHCPLab { lab in
             let first = try lab.startDaemon()
