@@ -13,6 +13,8 @@ public enum LinkType: Hashable, Sendable {
     case ipvlan(mode: IPVLANMode, flag: IPVLANFlag = .bridge)
     /// `type vrf table <table>`: a VRF device whose routes live in `table`.
     case vrf(table: UInt32)
+    /// `type ifb`: an intermediate functional block, where redirected traffic is shaped.
+    case ifb
 
     /// The kernel's name for the kind (`IFLA_INFO_KIND`).
     public var kind: LinkKind {
@@ -21,6 +23,7 @@ public enum LinkType: Hashable, Sendable {
         case .vlan: return .other("vlan")
         case .ipvlan: return .other("ipvlan")
         case .vrf: return .other("vrf")
+        case .ifb: return .other("ifb")
         }
     }
 
@@ -31,13 +34,14 @@ public enum LinkType: Hashable, Sendable {
         case .vlan(let id): return "vlan id \(id)"
         case .ipvlan(let mode, let flag): return "ipvlan mode \(mode) \(flag)"
         case .vrf(let table): return "vrf table \(table)"
+        case .ifb: return "ifb"
         }
     }
 
     /// Writes `IFLA_INFO_DATA` (nothing for a kind without settings).
     func encodeData(into b: inout MessageBuilder) {
         switch self {
-        case .dummy:
+        case .dummy, .ifb:
             return
         case .vlan(let id):
             b.nest(ty(IFLA_INFO_DATA)) { $0.put(ty(IFLA_VLAN_ID), u16: id) }
@@ -57,6 +61,8 @@ public enum LinkType: Hashable, Sendable {
         switch kind {
         case "dummy":
             self = .dummy
+        case "ifb":
+            self = .ifb
         case "vlan":
             guard let id = data?[ty(IFLA_VLAN_ID)]?.u16 else { return nil }
             self = .vlan(id: id)
