@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
         .executable(name: "tuning", targets: ["tuning"]),
+        .executable(name: "sbr", targets: ["sbr"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Tuning", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tuning"),
+        .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -87,6 +89,7 @@ let package = Package(
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
         .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
+        .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -106,7 +109,7 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "Tuning", "PluginKit", "CNITestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "Tuning", "SBR", "PluginKit", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ import Testing
 /// namespace joined by a veth pair (`vh0` on the host, `eth0` in the container, both up, with
 /// 10.1.0.1/24 and 10.1.0.2/24, fd01::1/64 and fd01::2/64), and the `prevResult` an interface
 /// plugin would have printed for it. Plugins run in the host namespace, ours or Debian's.
-final class ChainLab {
+final class ChainLab: @unchecked Sendable {
     let host: TestNamespace
     let container: TestNamespace
     /// A scratch directory (plugin data dirs, the private /etc and /run).
