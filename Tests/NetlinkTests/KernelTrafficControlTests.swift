@@ -71,6 +71,18 @@ import Testing
         }
     }
 
+    /// TBF (the layout of Debian's bandwidth plugin) decodes with its rate, buffer and limit.
+    @Test func tbfDecodes() throws {
+        try withNetlinkNamespace { ns, netlink in
+            try ns.ip("link", "add", "va", "type", "veth", "peer", "name", "vb")
+            try Command.check(["tc", "-n", ns.name, "qdisc", "add", "dev", "va", "root", "tbf", "rate", "8mbit", "burst", "10000", "limit", "35000"])
+            let va = try #require(try netlink.link(named: "va"))
+            let tbf = try #require(try netlink.qdiscs(interfaceIndex: va.index).first { $0.parent == .root })
+            #expect(tbf.kind == .tbf(TBFOptions(
+                rate: 1_000_000, buffer: PacketSchedulerClock.current().transmitTicks(bytes: 10000, bytesPerSecond: 1_000_000), limit: 35000)))
+        }
+    }
+
     @Test func policyRules() throws {
         try withNetlinkNamespace { ns, netlink in
             try netlink.addRule(.from(IPAddress("10.1.0.2")!, table: RouteTable(100)))

@@ -196,6 +196,13 @@ extension Qdisc {
                 defaultClass: glob.integer(UInt32.self, at: 8)!, rateToQuantum: glob.integer(UInt32.self, at: 4)!,
                 version: glob.integer(UInt32.self, at: 0)!))
         case "ingress": kind = .ingress
+        case "tbf":
+            let options = try h.options()
+            guard let parms = options?[ty(TCA_TBF_PARMS)]?.payload, parms.count >= 36 else {
+                throw NetlinkDecodingError("tbf qdisc without TCA_TBF_PARMS", messageType: message.type)
+            }
+            let rate = options?[ty(TCA_TBF_RATE64)]?.payload.integer(UInt64.self) ?? UInt64(parms.integer(UInt32.self, at: 8)!)
+            kind = .tbf(TBFOptions(rate: rate, buffer: parms.integer(UInt32.self, at: 28)!, limit: parms.integer(UInt32.self, at: 24)!))
         default: kind = .other(h.kind)
         }
         self.init(interfaceIndex: h.interfaceIndex, handle: h.handle, parent: h.parent, kind: kind)

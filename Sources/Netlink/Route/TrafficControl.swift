@@ -53,6 +53,8 @@ public enum QdiscKind: Hashable, Sendable {
     case htb(HTBQdiscOptions)
     /// `ingress`: the attachment point for filters on received traffic.
     case ingress
+    /// `tbf rate <r> burst <b> limit <l>`: one token bucket (decoded only).
+    case tbf(TBFOptions)
     /// Any other kind, by name (`tbf`, `noqueue`, `pfifo_fast`, …); settings not decoded.
     case other(String)
 
@@ -61,6 +63,7 @@ public enum QdiscKind: Hashable, Sendable {
         switch self {
         case .htb: return "htb"
         case .ingress: return "ingress"
+        case .tbf: return "tbf"
         case .other(let name): return name
         }
     }
@@ -79,6 +82,22 @@ public struct HTBQdiscOptions: Hashable, Sendable {
         self.defaultClass = defaultClass
         self.rateToQuantum = rateToQuantum
         self.version = version
+    }
+}
+
+/// A TBF qdisc's settings (`struct tc_tbf_qopt`, `TCA_TBF_PARMS`; `TCA_TBF_RATE64` above 32 bits).
+public struct TBFOptions: Hashable, Sendable {
+    /// Bytes per second.
+    public var rate: UInt64
+    /// Bucket size in scheduler ticks.
+    public var buffer: UInt32
+    /// Queue limit in bytes.
+    public var limit: UInt32
+
+    public init(rate: UInt64, buffer: UInt32, limit: UInt32) {
+        self.rate = rate
+        self.buffer = buffer
+        self.limit = limit
     }
 }
 
