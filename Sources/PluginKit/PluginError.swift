@@ -43,6 +43,20 @@ public struct PluginError: Error, CustomStringConvertible, Sendable {
     }
 
     public var description: String { message }
+
+    /// Runs a config reader: its ``GoReadError``s become plugin errors of the same kind, its
+    /// plugin errors pass, anything else is a system failure.
+    public static func reading<T>(_ body: () throws -> T) throws(PluginError) -> T {
+        do {
+            return try body()
+        } catch let error as PluginError {
+            throw error
+        } catch let error as GoReadError {
+            throw PluginError(error)
+        } catch {
+            throw PluginError(.system, "\(error)")
+        }
+    }
 }
 
 extension PluginError: CNIErrorConvertible {

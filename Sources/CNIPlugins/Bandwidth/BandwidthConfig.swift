@@ -23,8 +23,9 @@ public struct BandwidthConfig: Sendable {
 
     public init(_ config: NetworkConfig) throws(PluginError) {
         network = config.name
-        do {
+        limits = try PluginError.reading { () throws -> BandwidthLimits? in
             let o = config.object(Self.fields)
+            var limits: BandwidthLimits?
             // Go allocates the embedded entry as soon as one of its keys appears (null included):
             // then runtimeConfig.bandwidth is not looked at.
             if BandwidthLimits.fieldNames.contains(where: { !o[$0].isAbsent }) {
@@ -33,12 +34,7 @@ public struct BandwidthConfig: Sendable {
                 limits = try BandwidthLimits(entry.object(BandwidthLimits.fields))
             }
             try limits?.validate()
-        } catch let error as GoReadError {
-            throw PluginError(error)
-        } catch let error as PluginError {
-            throw error
-        } catch {
-            throw PluginError(.system, "\(error)")
+            return limits
         }
     }
 

@@ -20,35 +20,31 @@ public struct SBRConfig: Sendable {
     public var addSourceHints: Bool
 
     public init(_ config: NetworkConfig) throws(PluginError) {
+        self = try PluginError.reading { try SBRConfig(reading: config) }
+    }
+
+    private init(reading config: NetworkConfig) throws {
         let o = config.object(Self.fields)
-        do {
-            if let table = try o["table"].pointee?.int() {
-                guard (1...Int(UInt32.max)).contains(table) else {
-                    throw PluginError.config("invalid table \(table) (must be between 1 and \(UInt32.max))")
-                }
-                self.table = UInt32(table)
+        if let table = try o["table"].pointee?.int() {
+            guard (1...Int(UInt32.max)).contains(table) else {
+                throw PluginError.config("invalid table \(table) (must be between 1 and \(UInt32.max))")
             }
-            addSourceHints = try o["addSourceHints"].bool() ?? false
-            let gateways = try o["gateways"].strings() ?? []
-            guard gateways.count <= 2 else {
-                throw PluginError.config("gateways list cannot contain more than 2 entries (one IPv4, one IPv6)")
+            self.table = UInt32(table)
+        }
+        addSourceHints = try o["addSourceHints"].bool() ?? false
+        let gateways = try o["gateways"].strings() ?? []
+        guard gateways.count <= 2 else {
+            throw PluginError.config("gateways list cannot contain more than 2 entries (one IPv4, one IPv6)")
+        }
+        for text in gateways {
+            guard let ip = IPAddress(text) else { throw PluginError.config("invalid static gateway IP address: \(text)") }
+            if ip.family == .v4 {
+                if let first = gatewayV4 { throw PluginError.config("gateways list contains multiple IPv4 addresses: \(first) and \(text)") }
+                gatewayV4 = ip
+            } else {
+                if let first = gatewayV6 { throw PluginError.config("gateways list contains multiple IPv6 addresses: \(first) and \(text)") }
+                gatewayV6 = ip
             }
-            for text in gateways {
-                guard let ip = IPAddress(text) else { throw PluginError.config("invalid static gateway IP address: \(text)") }
-                if ip.family == .v4 {
-                    if let first = gatewayV4 { throw PluginError.config("gateways list contains multiple IPv4 addresses: \(first) and \(text)") }
-                    gatewayV4 = ip
-                } else {
-                    if let first = gatewayV6 { throw PluginError.config("gateways list contains multiple IPv6 addresses: \(first) and \(text)") }
-                    gatewayV6 = ip
-                }
-            }
-        } catch let error as GoReadError {
-            throw PluginError(error)
-        } catch let error as PluginError {
-            throw error
-        } catch {
-            throw PluginError(.system, "\(error)")
         }
     }
 

@@ -45,15 +45,7 @@ public struct TuningConfig: Sendable {
 
     /// Reads every option strictly (ADD, CHECK). `cniArgs` supplies `MAC=`.
     public init(_ config: NetworkConfig, cniArgs: CNIArgs) throws(PluginError) {
-        do {
-            try self.init(reading: config, cniArgs: cniArgs)
-        } catch let error as PluginError {
-            throw error
-        } catch let error as GoReadError {
-            throw PluginError(error)
-        } catch {
-            throw PluginError(.system, "\(error)")
-        }
+        self = try PluginError.reading { try TuningConfig(reading: config, cniArgs: cniArgs) }
     }
 
     /// What DEL needs (`dataDir`), read without failing: a config whose options no longer validate
