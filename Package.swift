@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "tuning", targets: ["tuning"]),
         .executable(name: "sbr", targets: ["sbr"]),
         .executable(name: "bandwidth", targets: ["bandwidth"]),
+        .executable(name: "vrf", targets: ["vrf"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -84,6 +85,7 @@ let package = Package(
         .target(name: "Tuning", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tuning"),
         .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
         .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth"),
+        .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -93,6 +95,7 @@ let package = Package(
         .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
         .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
         .executableTarget(name: "bandwidth", dependencies: ["Bandwidth"], linkerSettings: executableLinking),
+        .executableTarget(name: "vrf", dependencies: ["VRF"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -112,7 +115,7 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "Tuning", "SBR", "Bandwidth", "PluginKit", "CNITestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "Tuning", "SBR", "Bandwidth", "VRF", "PluginKit", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -102,6 +102,11 @@ final class ChainLab: @unchecked Sendable {
         try (inHost ? host : container).ipJSON(["-d", "link", "show", "dev", name]).first ?? [:]
     }
 
+    /// Whether the container (`inHost`: the host namespace) has a link named `name`.
+    func hasLink(_ name: String, inHost: Bool = false) throws -> Bool {
+        try Command.run(["ip", "-n", (inHost ? host : container).name, "link", "show", "dev", name]).succeeded
+    }
+
     /// A sysctl's value in the container.
     func sysctl(_ key: String) throws -> String {
         try container.check(["cat", "/proc/sys/" + key]).trimmingCharacters(in: .whitespacesAndNewlines)
