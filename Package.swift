@@ -33,6 +33,12 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "macvlan", targets: ["macvlan"]),
+        .executable(name: "ipvlan", targets: ["ipvlan"]),
+        .executable(name: "vlan", targets: ["vlan"]),
+        .executable(name: "dummy", targets: ["dummy"]),
+        .executable(name: "tap", targets: ["tap"]),
+        .executable(name: "host-device", targets: ["host-device"]),
         .executable(name: "tuning", targets: ["tuning"]),
         .executable(name: "sbr", targets: ["sbr"]),
         .executable(name: "bandwidth", targets: ["bandwidth"]),
@@ -57,32 +63,44 @@ let package = Package(
 
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
+        // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
+        .target(name: "Posix", dependencies: [system]),
+        // Child processes (posix_spawn, stdin fed, stdout and stderr captured): delegated plugins,
+        // iptables-save/restore, the runtime's plugin runs. The shim only for pipe2.
+        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system]),
 
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system]),
         // nftables over libnftnl (one batch per operation).
-        .target(name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
+        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system]),
+        // CNI spec types, JSON, PluginMain, delegation. No netlink.
+        .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
-        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system]),
+        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
         // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
         .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
 
         // One library per plugin, so each binary carries only its own code.
         .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal"),
+        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
-        .target(name: "Tuning", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tuning"),
+        .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
+        .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
+        .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
+        .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
+        .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
+        .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
+        .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning"),
         .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
         .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth"),
         .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF"),
@@ -92,6 +110,12 @@ let package = Package(
         .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
+        .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
+        .executableTarget(name: "host-device", dependencies: ["HostDevice"], linkerSettings: executableLinking),
+        .executableTarget(name: "tap", dependencies: ["Tap"], linkerSettings: executableLinking),
+        .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
+        .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
         .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
         .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
         .executableTarget(name: "bandwidth", dependencies: ["Bandwidth"], linkerSettings: executableLinking),
@@ -99,23 +123,29 @@ let package = Package(
         .executableTarget(
             name: "cnitool",
             dependencies: [
-                "CNIRuntime", "CNI", "LinuxNet",
+                "CNIRuntime", "CNI", "LinuxNet", "Posix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: toolLinking
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "Tuning", "SBR", "Bandwidth", "VRF", "PluginKit", "CNITestSupport"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
+                "Bandwidth", "VRF", "PluginKit", "CNITestSupport",
+            ]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -133,8 +133,9 @@ struct TuningConfigTests {
     }
 
     @Test func savedValuesFileLifecycle() throws {
-        let dir = NSTemporaryDirectory() + "swcni-tuning-\(UUID().uuidString)/a/b"
-        defer { try? FileManager.default.removeItem(atPath: (dir as NSString).deletingLastPathComponent) }
+        let top = NSTemporaryDirectory() + "swcni-tuning-\(UUID().uuidString)"
+        let dir = top + "/a/b"
+        defer { try? FileManager.default.removeItem(atPath: top) }
         let file = SavedValuesFile(dataDir: dir, containerID: "c1", ifName: "eth0")
         #expect(file.path == dir + "/c1_eth0.json")
         #expect(try file.read() == nil)

@@ -1,7 +1,6 @@
 import CNI
-import Glibc
 import PluginKit
-import SystemPackage
+import Posix
 
 /// The interface values ADD replaced, kept until DEL puts them back: the reference's
 /// `configToRestore`, in its file (`<dataDir>/<containerID>_<ifname>.json`) and format (Go's
@@ -92,54 +91,30 @@ struct SavedValuesFile {
     /// The saved values; nil when there is no file, or it does not decode (as the reference,
     /// which then restores nothing).
     func read() throws(PluginError) -> SavedLinkValues? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw PluginError.system("read \(path)", Errno(rawValue: errno))
-        }
-        defer { close(fd) }
         do {
-            return SavedLinkValues(json: try FileDescriptorIO.readAll(fd, limit: 64 << 10))
+            return try Files.read(path, limit: 64 << 10).flatMap(SavedLinkValues.init(json:))
         } catch {
-            throw PluginError(.system, "read \(path): \(error)")
+            throw PluginError.system("read saved values", error)
         }
     }
 
-    /// Writes `values` (mode 0600), creating the directory (0700) if needed: to a scratch file
-    /// renamed into place, so a crash never leaves a half-written file for DEL to misread.
+    /// Writes `values` (mode 0600; the directory 0700 if it is new) so that a reader never sees
+    /// half a file.
     func write(_ values: SavedLinkValues) throws(PluginError) {
-        try makeDirectory()
-        let scratch = path + ".tmp"
-        let fd = open(scratch, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw PluginError.system("write \(scratch)", Errno(rawValue: errno)) }
         do {
-            try FileDescriptorIO.writeAll(values.json, to: fd)
+            try Files.makeDirectories(directory, mode: 0o700)
+            try Files.writeAtomically(path, values.json, mode: 0o600)
         } catch {
-            close(fd)
-            unlink(scratch)
-            throw PluginError(.system, "write \(scratch): \(error)")
-        }
-        close(fd)
-        guard rename(scratch, path) == 0 else {
-            let error = Errno(rawValue: errno)
-            unlink(scratch)
-            throw PluginError.system("rename \(scratch) to \(path)", error)
+            throw PluginError.system("save the values tuning replaces", error)
         }
     }
 
     /// Removes the file; a missing one is fine.
     func remove() throws(PluginError) {
-        guard unlink(path) == 0 || errno == ENOENT else { throw PluginError.system("remove \(path)", Errno(rawValue: errno)) }
-    }
-
-    /// `mkdir -p` of ``directory``.
-    private func makeDirectory() throws(PluginError) {
-        var current = directory.hasPrefix("/") ? "" : "."
-        for part in directory.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o700) != 0 && errno != EEXIST {
-                throw PluginError.system("create \(current)", Errno(rawValue: errno))
-            }
+        do {
+            try Files.remove(path)
+        } catch {
+            throw PluginError.system("remove saved values", error)
         }
     }
 }

@@ -1,6 +1,6 @@
 import CNI
-import Glibc
 import PluginKit
+import Posix
 
 /// The node's sysctl allowlist (`/etc/cni/tuning/allowlist.conf`, the reference's file): one
 /// regular expression a line (blank lines ignored, each line trimmed). When the file exists, ADD
@@ -15,17 +15,12 @@ struct SysctlAllowlist {
 
     /// The allowlist at `path`; nil when there is no file there.
     static func load(_ path: String) throws(PluginError) -> SysctlAllowlist? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw PluginError(.system, "cannot read the sysctl allowlist \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
         let bytes: [UInt8]
         do {
-            bytes = try FileDescriptorIO.readAll(fd, limit: 1 << 20)
+            guard let read = try Files.read(path, limit: 1 << 20) else { return nil }
+            bytes = read
         } catch {
-            throw PluginError(.system, "cannot read the sysctl allowlist \(path): \(error)")
+            throw PluginError.system("cannot read the sysctl allowlist", error)
         }
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         return SysctlAllowlist(patterns: lines.map { trimmed($0) }.filter { !$0.isEmpty })

@@ -3,6 +3,7 @@ import LinuxNet
 import NetAddress
 import Netlink
 import PluginKit
+import SystemPackage
 
 /// The `tuning` plugin: chained after an interface plugin, it sets sysctls in the container's
 /// network namespace and changes the container interface (`CNI_IFNAME`): MAC, MTU, promiscuous and
@@ -108,7 +109,7 @@ public struct TuningPlugin: CNIPlugin {
         }
         if let container = try ContainerNamespace.openForDelete(context), let link = try container.netlink.link(named: context.ifName) {
             for failure in restore(saved, on: link, container) {
-                FileDescriptorIO.write(Array("tuning: \(failure)\n".utf8), to: 2)
+                try? FileDescriptor.standardError.writeAll(Array("tuning: \(failure)\n".utf8))
             }
         }
         try file.remove()

@@ -114,12 +114,18 @@ public struct LinkChanges: Hashable, Sendable {
     public var allMulticast: Bool?
     /// `txqueuelen <n>`.
     public var txQueueLength: UInt32?
-    /// `alias <text>` (`IFLA_IFALIAS`); "" removes it.
+    /// `name <name>` (the kernel renames only links that are down).
+    public var name: String?
+    /// `alias <text>`; "" removes the alias.
     public var alias: String?
+    /// `netns <fd>`: moves the link into the namespace the descriptor refers to (applied after
+    /// the other changes, which the kernel makes in the link's current namespace).
+    public var namespaceFD: Int32?
 
     public init(
         up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil,
-        allMulticast: Bool? = nil, txQueueLength: UInt32? = nil, alias: String? = nil
+        allMulticast: Bool? = nil, txQueueLength: UInt32? = nil, name: String? = nil, alias: String? = nil,
+        namespaceFD: Int32? = nil
     ) {
         self.up = up
         self.mtu = mtu
@@ -128,7 +134,9 @@ public struct LinkChanges: Hashable, Sendable {
         self.promiscuous = promiscuous
         self.allMulticast = allMulticast
         self.txQueueLength = txQueueLength
+        self.name = name
         self.alias = alias
+        self.namespaceFD = namespaceFD
     }
 
     /// The words `ip link set` would take, for error messages ("up mtu 1400").
@@ -141,7 +149,9 @@ public struct LinkChanges: Hashable, Sendable {
         if let promiscuous { words.append("promisc \(promiscuous ? "on" : "off")") }
         if let allMulticast { words.append("allmulticast \(allMulticast ? "on" : "off")") }
         if let txQueueLength { words.append("txqueuelen \(txQueueLength)") }
-        if let alias { words.append("alias \"\(alias)\"") }
+        if let name { words.append("name \(name)") }
+        if let alias { words.append(alias.isEmpty ? "alias \"\"" : "alias \(alias)") }
+        if let namespaceFD { words.append("netns fd \(namespaceFD)") }
         return words.joined(separator: " ")
     }
 }
