@@ -30,6 +30,9 @@ struct DiffPlugin: Sendable {
     var prepare: String = ""
     /// Files placed in the lab's `/var/lib` before ADD (path relative to `/var/lib`, content).
     var files: [String: String] = [:]
+    /// Shell commands printing more state in `@@<section>` blocks after each verb (`$1` host,
+    /// `$2` container): what the standard capture does not show (tc, policy rules, sysctls).
+    var capture: String = ""
 
     static let bridge = DiffPlugin(binary: "bridge", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
     static let ptp = DiffPlugin(binary: "ptp", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
@@ -140,7 +143,7 @@ struct IPAMRowBuilder {
 
 /// The table: every plugin's rows, in report order. A plugin added later adds its rows here.
 enum DiffTable {
-    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice
+    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + tuning + bandwidth + sbr + vrf
 
     static func index(of row: DiffCase) -> Int { all.firstIndex { $0.id == row.id } ?? -1 }
 

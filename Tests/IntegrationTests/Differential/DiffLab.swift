@@ -44,14 +44,16 @@ struct DiffSide: Sendable {
     func capture() throws -> [String: [String]] {
         var sections: [String: [String]] = [:]
         if host != nil || container != nil {
-            let out = try Command.run(["/bin/sh", "-c", DiffLab.captureScript, "capture", host ?? "", container ?? ""])
-            var current = ""
-            for line in out.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("@@") {
-                    current = String(line.dropFirst(2))
-                    sections[current, default: []] = []
-                } else if !current.isEmpty {
-                    sections[current, default: []].append(String(line))
+            for script in [DiffLab.captureScript, plugin.capture] where !script.isEmpty {
+                let out = try Command.run(["/bin/sh", "-c", script, "capture", host ?? "", container ?? ""])
+                var current = ""
+                for line in out.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if line.hasPrefix("@@") {
+                        current = String(line.dropFirst(2))
+                        sections[current, default: []] = []
+                    } else if !current.isEmpty {
+                        sections[current, default: []].append(String(line))
+                    }
                 }
             }
         }
