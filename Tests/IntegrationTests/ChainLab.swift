@@ -157,3 +157,26 @@ struct PrivateRoot {
             environment: env, stdin: Array(config.utf8))
     }
 }
+
+/// GC and STATUS of the meta plugins (config 1.1.0): each answers; only bandwidth has state to
+/// collect (its tests check that), the others succeed with nothing to do.
+@Suite(.enabled(if: isPrivileged))
+struct MetaPluginsGCAndStatusTests {
+    @Test(arguments: ["tuning", "bandwidth", "sbr", "vrf"])
+    func gcAndStatusAnswer(_ plugin: String) throws {
+        let lab = try ChainLab("gc")
+        defer { lab.delete() }
+        var config: [String: Any] = [
+            "cniVersion": "1.1.0", "name": "chainnet", "type": plugin,
+            "cni.dev/valid-attachments": [["containerID": "ctr1", "ifname": "eth0"]],
+        ]
+        if plugin == "vrf" { config["vrfname"] = "blue" }
+        for verb in ["GC", "STATUS"] {
+            let out = try lab.run(verb, plugin, config: ChainLab.json(config))
+            #expect(out.status == 0, "\(plugin) \(verb): \(out.stdout)")
+        }
+        // Before 1.1.0 the verbs do not exist (code 1).
+        config["cniVersion"] = "1.0.0"
+        #expect(jsonObject(try lab.run("GC", plugin, config: ChainLab.json(config)).stdout)?["code"] as? Int == 1)
+    }
+}
