@@ -97,7 +97,7 @@ extension DiffTable {
             row("numbers", "mtu 1400.0", #""mtu":1400.0"#, deliberate: refusedButDeleted),
             row("numbers", "mtu 70000 (above the veth's maximum)", #""mtu":70000"#, deliberate: rolledBack),
             row("strings", "promisc \"true\"", #""promisc":"true""#,
-                deliberate: .outcome(#"string booleans (`"portIsolation": "true"`, as cni.dev's docs write it) are accepted"#)),
+                deliberate: .outcome("Every boolean option of every plugin also takes the strings")),
             row("values", "sysctl outside net", #""sysctl":{"kernel.hostname":"x"}"#, deliberate: codes),
             row("values", "sysctl that does not exist", #""sysctl":{"net.core.nothing":"1"}"#),
             row("values", "mac invalid", #""mac":"02:c0""#, deliberate: checkedFirst),
