@@ -27,8 +27,14 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/magic.h>
-#include <linux/fib_rules.h>
+// Packet sockets with a classic BPF filter, eventfd and signalfd (the DHCP daemon).
+#include <linux/if_packet.h>
 #include <linux/if_ether.h>
+#include <linux/filter.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+// Policy rules and traffic control (sbr, bandwidth).
+#include <linux/fib_rules.h>
 #include <linux/pkt_sched.h>
 #include <linux/pkt_cls.h>
 #include <linux/tc_act/tc_mirred.h>

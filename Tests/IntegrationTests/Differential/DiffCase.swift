@@ -30,6 +30,8 @@ struct DiffPlugin: Sendable {
     var prepare: String = ""
     /// Files placed in the lab's `/var/lib` before ADD (path relative to `/var/lib`, content).
     var files: [String: String] = [:]
+    /// Whether the host's iptables filter tables are captured too (plugins that write there).
+    var filterTables = false
     /// Shell commands printing more state in `@@<section>` blocks after each verb (`$1` host,
     /// `$2` container): what the standard capture does not show (tc, policy rules, sysctls).
     var capture: String = ""
@@ -41,6 +43,7 @@ struct DiffPlugin: Sendable {
         binary: "host-local", namespaces: .none, delPrevResult: .fromAdd,
         files: ["resolv.test": "nameserver 10.0.0.53\nsearch example.test\noptions ndots:2\n"])
     static let portmap = DiffPlugin(binary: "portmap", namespaces: .host, delPrevResult: .asConfigured)
+    static let firewall = DiffPlugin(binary: "firewall", namespaces: .host, delPrevResult: .asConfigured, filterTables: true)
 }
 
 /// One row of the differential table: a config (raw bytes: invalid UTF-8 and deep nesting are not
@@ -143,7 +146,8 @@ struct IPAMRowBuilder {
 
 /// The table: every plugin's rows, in report order. A plugin added later adds its rows here.
 enum DiffTable {
-    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + tuning + bandwidth + sbr + vrf
+    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + firewall + tuning + bandwidth + sbr
+        + vrf
 
     static func index(of row: DiffCase) -> Int { all.firstIndex { $0.id == row.id } ?? -1 }
 
