@@ -111,6 +111,39 @@ struct TuningConfigTests {
         #expect(try SysctlAllowlist.load(path + ".missing") == nil)
     }
 
+    /// Go's `regexp.MatchString` on the syntax allowlists use (each answer is Go's).
+    @Test(arguments: [
+        (#"^net\.ipv4\.conf\.all\.[a-z_]*$"#, "net.ipv4.conf.all.log_martians", true),
+        (#"^net\.ipv4\.conf\.all\.[a-z_]*$"#, "net.ipv4.conf.all.log_martians2", false),
+        (#"^net\.ipv4\.conf\.all\.[a-z_]*$"#, "xnet.ipv4.conf.all.x", false),
+        ("somaxconn", "net.core.somaxconn", true),
+        ("net.core", "net/core", true),  // an unescaped dot is any character
+        (#"^net\.core"#, "net/core", false),
+        (#"^net\.ipv[46]\.conf\.(all|default|IFNAME)\.(rp_filter|arp_filter)$"#, "net.ipv6.conf.IFNAME.arp_filter", true),
+        (#"^net\.ipv[46]\.conf\.(all|default|IFNAME)\.(rp_filter|arp_filter)$"#, "net.ipv4.conf.eth0.arp_filter", false),
+        (#"^net\.core\.[[:alpha:]_]+$"#, "net.core.somaxconn", true),
+        (#"^net\.ipv4\.tcp_\w{1,3}mem$"#, "net.ipv4.tcp_rmem", true),
+        (#"^net\.ipv4\.tcp_\w{1,3}mem$"#, "net.ipv4.tcp_mem", false),
+        (#"^net\.ipv4\.tcp_\w{3,5}mem$"#, "net.ipv4.tcp_rmem", false),
+        (#"\d+$"#, "net.ipv4.conf.eth0.x1", true),
+        (#"^[^.]+\.core\."#, "net.core.x", true),
+        (#"^(?:net)\.(?P<what>core)\.so.*n$"#, "net.core.somaxconn", true),
+        ("a{2}", "xaax", true), ("a{2}", "xax", false), ("x{", "x{", true), ("^$", "", true),
+        ("(a|ab)(c|bcd)(d*)$", "abcd", true), ("(a*)*$", "b", true), ("a|b|c", "xxc", true), ("^(a|b|c)$", "d", false),
+        ("^a?b??c*?d+?$", "bd", true), ("^(ab){2,3}$", "ababab", true), ("^(ab){2,3}$", "abababab", false),
+        // RE2 is linear: this would take a backtracker hours.
+        ("^(a+)+$", String(repeating: "a", count: 5000) + "b", false),
+    ])
+    func goRegexpMatchesAsGoDoes(_ c: (String, String, Bool)) throws {
+        #expect(try GoRegexp(c.0).matches(c.1) == c.2, "\(c.0) on \(c.1)")
+    }
+
+    @Test func goRegexpRefusesWhatItDoesNotSpeak() {
+        for bad in ["(", "a)", "[a", "*a", #"\b"#, "(?i)net", #"\p{L}"#, "[[:nope:]]", "[z-a]", "a{2000}", #"\"#, "((a{1000}){1000}){1000}"] {
+            #expect(throws: GoRegexp.SyntaxError.self, "\(bad)") { try GoRegexp(bad) }
+        }
+    }
+
     /// The file is Go's `json.MarshalIndent(configToRestore, "", " ")`, byte for byte.
     @Test func savedValuesFileFormat() throws {
         let all = SavedLinkValues(mac: "0a:58:0a:01:00:02", promiscuous: false, mtu: 1500, allMulticast: true, txQueueLength: 0)

@@ -29,13 +29,13 @@ struct SysctlAllowlist {
     /// Throws, with the reference's message, when `key` matches no pattern.
     func check(_ key: String) throws(PluginError) {
         for pattern in patterns {
-            let regex: Regex<AnyRegexOutput>
+            let regex: GoRegexp
             do {
-                regex = try Regex(pattern)
+                regex = try GoRegexp(pattern)
             } catch {
                 throw PluginError(.system, "invalid pattern \"\(pattern)\" in the sysctl allowlist: \(error)")
             }
-            if key.contains(regex) { return }
+            if regex.matches(key) { return }
         }
         throw PluginError.config(
             "Sysctl \(key) is not allowed. Only the following sysctls are allowed: [\(patterns.joined(separator: " "))]")
