@@ -40,6 +40,13 @@ let package = Package(
         .executable(name: "tap", targets: ["tap"]),
         .executable(name: "host-device", targets: ["host-device"]),
         .executable(name: "firewall", targets: ["firewall"]),
+        .executable(name: "static", targets: ["static"]),
+        .executable(name: "flannel", targets: ["flannel"]),
+        .executable(name: "dhcp", targets: ["dhcp"]),
+        .executable(name: "tuning", targets: ["tuning"]),
+        .executable(name: "sbr", targets: ["sbr"]),
+        .executable(name: "bandwidth", targets: ["bandwidth"]),
+        .executable(name: "vrf", targets: ["vrf"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -103,6 +110,15 @@ let package = Package(
         .target(
             name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus"], path: "Sources/CNIPlugins/FirewallPlugin",
             exclude: ["README.md"]),
+        .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static"),
+        .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
+        .target(
+            name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            path: "Sources/CNIPlugins/DHCP"),
+        .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning"),
+        .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
+        .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth"),
+        .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -116,6 +132,13 @@ let package = Package(
         .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
         .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
         .executableTarget(name: "firewall", dependencies: ["FirewallPlugin"], linkerSettings: executableLinking),
+        .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
+        .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
+        .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
+        .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
+        .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
+        .executableTarget(name: "bandwidth", dependencies: ["Bandwidth"], linkerSettings: executableLinking),
+        .executableTarget(name: "vrf", dependencies: ["VRF"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -135,12 +158,14 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
+        .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(
             name: "PluginTests",
             dependencies: [
-                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
-                "CNITestSupport",
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
+                "Bandwidth", "VRF", "PluginKit", "CNITestSupport",
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
