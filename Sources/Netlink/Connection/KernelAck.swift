@@ -20,7 +20,7 @@ struct KernelAck: Hashable, Sendable {
         guard let code = payload.integer(Int32.self, at: 0) else {
             throw NetlinkDecodingError("NLMSG_ERROR shorter than its error code", messageType: message.type)
         }
-        errno = -code
+        errno = try Self.errno(code, message)
         guard message.flags & ty(NLM_F_ACK_TLVS) != 0 else { return }
         var tlvOffset = 4 + NetlinkMessage.headerLength
         if message.flags & ty(NLM_F_CAPPED) == 0 {
@@ -35,8 +35,17 @@ struct KernelAck: Hashable, Sendable {
 
     /// Parses the optional error code and TLVs of an `NLMSG_DONE`.
     init(done message: NetlinkMessage) throws(NetlinkDecodingError) {
-        errno = -(message.payload.integer(Int32.self, at: 0) ?? 0)
+        errno = try Self.errno(message.payload.integer(Int32.self, at: 0) ?? 0, message)
         if message.flags & ty(NLM_F_ACK_TLVS) != 0 { try parseTLVs(message.payload, from: 4) }
+    }
+
+    /// The kernel sends a negated errno (at most 4095, its MAX_ERRNO) or 0; anything else is a
+    /// malformed reply (negating Int32.min would trap: found by the netlink fuzz target).
+    private static func errno(_ code: Int32, _ message: NetlinkMessage) throws(NetlinkDecodingError) -> Int32 {
+        guard (-4095...0).contains(code) else {
+            throw NetlinkDecodingError("error code \(code) out of range", messageType: message.type)
+        }
+        return -code
     }
 
     private mutating func parseTLVs(_ payload: [UInt8], from start: Int) throws(NetlinkDecodingError) {
