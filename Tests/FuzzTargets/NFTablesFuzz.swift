@@ -8,10 +8,15 @@ import Netlink
 ///
 /// Input: one selector byte (low nibble: which query; bit 7: leave sequence numbers as they are),
 /// then `ReplayTransport.frames`. Property: nothing traps, every failure is an `NFTError`.
+///
+/// Replies with expressions of kinds our rules never hold are not fed: for those libnftnl exits
+/// the process on an attribute of the wrong size, by design ("kernel ABI is broken"), and the
+/// plugins pass them to it as the kernel sent them (see `NFTRuleLayout`).
 enum NFTablesFuzz {
     static func run(_ input: [UInt8]) {
         guard let selector = input.first else { return }
         let frames = ReplayTransport.frames(input.dropFirst())
+        guard onlyKnownExpressions(frames) else { return }
         let (family, table, chain) = names(in: frames)
         let tableRef = NFTTableRef(NFTFamily(rawValue: family), table)
         let chainRef = tableRef.chain(chain)
@@ -33,6 +38,26 @@ enum NFTablesFuzz {
         } catch {
             _ = error.description
         }
+    }
+
+    /// False when a rule in the replies holds an expression whose kind `NFTRuleLayout` does not
+    /// describe.
+    static func onlyKnownExpressions(_ frames: [[UInt8]]) -> Bool {
+        for datagram in frames {
+            guard let messages = try? NetlinkMessage.split(datagram) else { continue }
+            for m in messages where m.payload.count >= 4 {
+                guard let top = try? AttributeList(parsing: m.payload, from: 4) else { continue }
+                for list in top.all(4) {  // NFTA_RULE_EXPRESSIONS
+                    guard let elements = try? list.nested() else { continue }
+                    for element in elements {
+                    guard let e = try? element.nested(), let name = e.all(1).last else { continue }  // NFTA_EXPR_NAME
+                    let text = String(decoding: name.payload.prefix { $0 != 0 }, as: UTF8.self)
+                    if NFTRuleLayout.expressions[text] == nil { return false }
+                    }
+                }
+            }
+        }
+        return true
     }
 
     /// Family, table and chain named by the first nftables message that names them.
