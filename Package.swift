@@ -176,7 +176,7 @@ let package = Package(
             name: "FuzzTargets",
             dependencies: [
                 "CNI", "Netlink", "NFTables", "NetAddress", "HostLocal", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN",
-                "VLAN", "Tap", "HostDevice", "FirewallPlugin", system,
+                "VLAN", "Tap", "HostDevice", "FirewallPlugin", "Static", "Flannel", "DHCP", "Tuning", "SBR", "Bandwidth", "VRF", system,
             ],
             path: "Tests/FuzzTargets"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus", "regressions"]),

@@ -1,5 +1,8 @@
+import Bandwidth
 import Bridge
 import CNI
+import DHCP
+import Flannel
 import FirewallPlugin
 import HostDevice
 import HostLocal
@@ -7,8 +10,12 @@ import IPVLAN
 import Macvlan
 import PTP
 import PortMap
+import SBR
+import Static
 import Tap
+import Tuning
 import VLAN
+import VRF
 
 /// A config as a runtime sends it on stdin, read by the envelope (strict, and lenient as DEL and
 /// GC read it), as a network list, and by every plugin's reader. Input: the config bytes, then
@@ -49,6 +56,19 @@ enum ConfigFuzz {
         // A PCI or auxiliary device is looked up in sysfs while reading: not there, an internal error.
         read("host-device", also: [.internal]) { _ = try HostDeviceConfig(config, sysfs: absentSysFS) }
         read("firewall") { _ = try FirewallConfig(config) }
+        read("static") { _ = try StaticConfig(config, args: args) }
+        read("dhcp") { _ = try DHCPConfig(config) }
+        read("flannel") { _ = try FlannelConfig(config) }
+        read("tuning") { _ = try TuningConfig(config, cniArgs: args) }
+        read("sbr") { _ = try SBRConfig(config) }
+        read("bandwidth") { _ = try BandwidthConfig(config) }
+        read("vrf") { _ = try VRFConfig(config) }
+        // DEL and GC read leniently: never refused.
+        _ = TuningConfig(lenient: config)
+        _ = SBRConfig(lenient: config)
+        _ = BandwidthConfig(lenient: config)
+        // flannel's subnet file (written by flanneld, read on every ADD): the config bytes as one.
+        _ = try? SubnetEnv(text: String(decoding: bytes, as: UTF8.self), path: "/run/flannel/subnet.env")
     }
 
     /// host-device looks PCI and auxiliary devices up in sysfs: nowhere, here.

@@ -30,6 +30,12 @@ public struct FuzzTarget: Sendable {
         FuzzTarget(
             name: "nftables", summary: "nftables replies through a fake transport: rules (libnftnl parse + expression decoding), chains, tables, batch acks",
             run: NFTablesFuzz.run),
+        FuzzTarget(
+            name: "dhcp", summary: "DHCP frames and messages as the dhcp client reads them, and the result of an ACK: no crash, print/parse round trip",
+            run: DHCPFuzz.run),
+        FuzzTarget(
+            name: "gob", summary: "gob streams as the dhcp daemon and plugin read them over net/rpc: no crash, no unbounded recursion",
+            run: GobFuzz.run),
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }

@@ -1,7 +1,7 @@
 import NetAddress
 
 /// A DHCPv4 message (RFC 2131 §2): the BOOTP header and the options after the magic cookie.
-struct DHCPMessage: Equatable, Sendable {
+package struct DHCPMessage: Equatable, Sendable {
     /// Option 53.
     enum MessageType: UInt8, Sendable {
         case discover = 1, offer, request, decline, ack, nak, release, inform
@@ -49,7 +49,7 @@ struct DHCPMessage: Equatable, Sendable {
     /// Options in the order they are sent; a code appears once (set replaces).
     var options: [(code: UInt8, value: [UInt8])] = []
 
-    static func == (a: DHCPMessage, b: DHCPMessage) -> Bool {
+    package static func == (a: DHCPMessage, b: DHCPMessage) -> Bool {
         a.op == b.op && a.xid == b.xid && a.secs == b.secs && a.flags == b.flags && a.ciaddr == b.ciaddr && a.yiaddr == b.yiaddr
             && a.siaddr == b.siaddr && a.giaddr == b.giaddr && a.chaddr == b.chaddr
             && a.options.map(\.code) == b.options.map(\.code) && a.options.map(\.value) == b.options.map(\.value)
@@ -93,7 +93,7 @@ struct DHCPMessage: Equatable, Sendable {
 
     /// The message as sent: 236 header bytes, the cookie, the options (each split into
     /// 255-byte pieces, RFC 3396), END, padded to BOOTP's 300-byte minimum.
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = [op, 1, UInt8(chaddr.count), 0]
         out += be(xid) + be16(secs) + be16(flags)
         for a in [ciaddr, yiaddr, siaddr, giaddr] { out += a.bytes }
@@ -116,7 +116,7 @@ struct DHCPMessage: Equatable, Sendable {
 
     /// Parses a message; nil when it is not a DHCP message. Repeated options are concatenated
     /// (RFC 3396); with option 52, options in `file` and `sname` are read too.
-    init?(bytes b: [UInt8]) {
+    package init?(bytes b: [UInt8]) {
         guard b.count >= 240, Array(b[236..<240]) == Self.magicCookie, b[1] == 1 || b[2] <= 16 else { return nil }
         op = b[0]
         xid = b[4..<8].reduce(0) { $0 << 8 | UInt32($1) }

@@ -6,8 +6,8 @@ import NetAddress
 /// (option 121) when the server sent any (RFC 3442: then the static routes and router options
 /// are ignored for routing); otherwise the static routes (option 33, classful destinations)
 /// followed by a default route through the first router. DNS servers are not taken over.
-enum LeaseResult {
-    static func result(_ ack: DHCPMessage, priority: Int) throws(DHCPError) -> CNIResult {
+package enum LeaseResult {
+    package static func result(_ ack: DHCPMessage, priority: Int) throws(DHCPError) -> CNIResult {
         guard let mask = ack.subnetMask else {
             throw DHCPError(.failed, "DHCP option Subnet Mask not found in DHCPACK")
         }

@@ -3,7 +3,7 @@ import NetAddress
 /// IPv4 + UDP around a DHCP message, as a client sends it on a packet socket before it has an
 /// address (RFC 2131 §4.1: from 0.0.0.0:68 to 255.255.255.255:67), and the filter for what comes
 /// back.
-enum UDPFrame {
+package enum UDPFrame {
     static let clientPort: UInt16 = 68
     static let serverPort: UInt16 = 67
 
@@ -27,7 +27,7 @@ enum UDPFrame {
     }
 
     /// The UDP payload of an IPv4 packet to port 68 (not a fragment); nil for anything else.
-    static func dhcpPayload(_ packet: [UInt8]) -> [UInt8]? {
+    package static func dhcpPayload(_ packet: [UInt8]) -> [UInt8]? {
         guard packet.count >= 28, packet[0] >> 4 == 4, packet[9] == 17 else { return nil }
         let headerLength = Int(packet[0] & 0x0F) * 4
         let total = Int(packet[2]) << 8 | Int(packet[3])

@@ -2,7 +2,7 @@
 /// remembered as they arrive (they may refer to types described later in the same batch), and
 /// each value is decoded by the description of its type, so fields and types this package does
 /// not know are read past rather than refused.
-struct GobDecoder {
+package struct GobDecoder {
     /// What a described type is made of.
     enum WireType {
         case slice(element: Int)
@@ -14,11 +14,13 @@ struct GobDecoder {
     }
 
     private var types: [Int: WireType] = [:]
+
+    package init() {}
     /// The largest message accepted (Go's limit is 1 GiB; ours is far above any CNI request).
     static let maxMessage = 16 << 20
 
     /// Reads messages from `source` until one carries a value, and returns that value.
-    mutating func decode(from source: inout some GobSource) throws -> GobValue {
+    package mutating func decode(from source: inout some GobSource) throws -> GobValue {
         while true {
             let length = try source.readUint()
             guard length <= UInt64(Self.maxMessage) else { throw GobError("message of \(length) bytes is too large") }
@@ -201,7 +203,7 @@ struct GobDecoder {
 }
 
 /// Where gob messages come from: a connection, or bytes in memory.
-protocol GobSource {
+package protocol GobSource {
     /// Exactly `count` bytes (throws at the end of the stream).
     mutating func read(_ count: Int) throws -> [UInt8]
 }
@@ -218,13 +220,13 @@ extension GobSource {
 }
 
 /// A message being decoded.
-struct GobCursor: GobSource {
+package struct GobCursor: GobSource {
     private let bytes: [UInt8]
     private var position = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    package init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    mutating func read(_ count: Int) throws -> [UInt8] {
+    package mutating func read(_ count: Int) throws -> [UInt8] {
         guard count >= 0, position + count <= bytes.count else { throw GobError("unexpected end of message") }
         defer { position += count }
         return Array(bytes[position..<position + count])

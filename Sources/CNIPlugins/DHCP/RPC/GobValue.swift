@@ -35,7 +35,7 @@ struct GobField: Hashable, Sendable {
 /// A decoded (or to-be-encoded) gob value. Strings and byte slices share one case, as they
 /// share their encoding; a struct holds the fields that were sent (gob leaves out zero values,
 /// so a missing field reads as its zero value).
-enum GobValue: Hashable, Sendable {
+package enum GobValue: Hashable, Sendable {
     case bool(Bool)
     case int(Int64)
     case uint(UInt64)
