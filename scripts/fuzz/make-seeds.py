@@ -38,6 +38,17 @@ configs = {
     "host-device": {"type": "host-device", "device": "eth1", "pciBusID": "0000:00:01.0", "hwaddr": "0a:00:00:00:00:03", "kernelpath": "/sys/devices/x", "ipam": ipam},
     "firewall": {"type": "firewall", "backend": "iptables", "iptablesAdminChainName": "CNI-ADMIN", "firewalldZone": "trusted", "ingressPolicy": "same-bridge", "prevResult": prev},
     "dummy": {"type": "dummy", "ipam": ipam},
+    "static": {"type": "macvlan", "ipam": {"type": "static", "addresses": [{"address": "10.10.0.1/24", "gateway": "10.10.0.254"}, {"address": "fd10::1/64"}],
+               "routes": [{"dst": "0.0.0.0/0"}], "dns": {"nameservers": ["8.8.8.8"]}}, "args": {"cni": {"ips": ["10.10.0.9/24"]}}},
+    "dhcp": {"type": "macvlan", "ipam": {"type": "dhcp", "daemonSocketPath": "/run/cni/dhcp.sock", "request": [{"skipDefault": False, "option": "classless-static-routes"}],
+             "provide": [{"option": "host-name", "fromArg": "K8S_POD_NAME"}, {"option": "12", "value": "x"}], "priority": 2}},
+    "flannel": {"type": "flannel", "subnetFile": "/run/flannel/subnet.env", "dataDir": "/var/lib/cni/flannel", "delegate": {"hairpinMode": True, "isDefaultGateway": True}},
+    "tuning": {"type": "tuning", "sysctl": {"net.core.somaxconn": "500", "net.ipv4.conf.IFNAME.arp_filter": "1"}, "mac": "c2:b0:57:49:47:f1", "mtu": 1454,
+               "promisc": True, "allmulti": True, "txQLen": 20000, "runtimeConfig": {"mac": "c2:b0:57:49:47:f2"}, "prevResult": prev},
+    "sbr": {"type": "sbr", "table": 100, "prevResult": prev},
+    "bandwidth": {"type": "bandwidth", "ingressRate": 1000000, "ingressBurst": 100000, "egressRate": 1000000, "egressBurst": 100000,
+                  "unshapedSubnets": ["10.0.0.0/8"], "runtimeConfig": {"bandwidth": {"ingressRate": 8000, "ingressBurst": 800}}, "prevResult": prev},
+    "vrf": {"type": "vrf", "vrfname": "blue", "table": 1001, "prevResult": prev},
     "gc": {"type": "bridge", "cni.dev/valid-attachments": [{"containerID": "abc", "ifname": "eth0"}], "cniVersion": "1.1.0"},
     "old": {"type": "bridge", "cniVersion": "0.3.1", "prevResult": {"cniVersion": "0.2.0", "ip4": {"ip": "10.1.0.5/24", "gateway": "10.1.0.1", "routes": [{"dst": "0.0.0.0/0"}]}}},
 }
@@ -46,6 +57,9 @@ for name, c in configs.items():
     write("config", name, json.dumps(doc, indent=2))
     write("json", name, json.dumps(doc))
 write("config", "host-local-args", json.dumps(dict(base, **configs["host-local"])) + "\0IgnoreUnknown=1;IP=10.88.0.7,fd88::7;K8S_POD_NAME=x")
+write("config", "host-local-arg", json.dumps(dict(base, **configs["host-local"])) + "\0IP=10.88.0.7")
+write("config", "tuning-args", json.dumps(dict(base, **configs["tuning"])) + "\0MAC=0a:00:00:00:00:0a;MTU=1400;PROMISC=true")
+write("config", "subnet-env", "FLANNEL_NETWORK=10.1.0.0/16\nFLANNEL_SUBNET=10.1.17.1/24\nFLANNEL_IPV6_NETWORK=fd01::/48\nFLANNEL_IPV6_SUBNET=fd01:0:11::1/64\nFLANNEL_MTU=1472\nFLANNEL_IPMASQ=true\n")
 write("config", "macvlan-args", json.dumps(dict(base, **configs["macvlan"])) + "\0MAC=0a:00:00:00:00:09")
 write("config", "conflist", open(os.path.join(os.path.dirname(root), "..", "..", "conf", "20-mynet.conflist")).read())
 
@@ -96,3 +110,28 @@ def fnv(b):
         h = (h * 0x100000001b3) & 0xffffffffffffffff
     return h
 write("lease", "state", state + "c %x\n" % fnv(state.encode()))
+
+# DHCP: messages as a server sends them (option 52 puts more options in `file` and `sname`), and
+# one inside the IPv4/UDP frame the packet socket delivers.
+import struct
+def dhcp(msgtype, options, file=b"", sname=b"", chaddr=bytes.fromhex("0a0000000001")):
+    head = struct.pack("!BBBBIHH4s4s4s4s", 2, 1, len(chaddr), 0, 0x12345678, 0, 0x8000,
+                       bytes(4), bytes([10, 0, 0, 5]), bytes([10, 0, 0, 1]), bytes(4))
+    head += chaddr.ljust(16, b"\0") + sname.ljust(64, b"\0") + file.ljust(128, b"\0") + bytes([99, 130, 83, 99])
+    opts = bytes([53, 1, msgtype])
+    for code, value in options:
+        opts += bytes([code, len(value)]) + value
+    return (head + opts + b"\xff").ljust(300, b"\0")
+ack_options = [(1, bytes([255, 255, 255, 0])), (3, bytes([10, 0, 0, 1, 10, 0, 0, 2])), (6, bytes([10, 0, 0, 53])),
+               (51, struct.pack("!I", 3600)), (58, struct.pack("!I", 1800)), (59, struct.pack("!I", 3150)), (54, bytes([10, 0, 0, 1])),
+               (121, bytes([24, 10, 9, 0, 10, 0, 0, 1, 0, 10, 0, 0, 1])), (33, bytes([10, 8, 0, 0, 10, 0, 0, 1])), (12, b"pod")]
+write("dhcp", "ack", dhcp(5, ack_options))
+write("dhcp", "offer", dhcp(2, ack_options[:5]))
+write("dhcp", "nak", dhcp(6, [(54, bytes([10, 0, 0, 1]))]))
+write("dhcp", "ack-static-routes", dhcp(5, [o for o in ack_options if o[0] != 121]))
+write("dhcp", "overload", dhcp(5, [(52, bytes([3])), (54, bytes([10, 0, 0, 1]))], file=bytes([1, 4, 255, 255, 0, 0, 255]), sname=bytes([3, 4, 10, 0, 0, 1, 255])))
+write("dhcp", "split-option", dhcp(5, [(1, bytes([255, 255, 255, 0])), (121, bytes([16, 10, 7])), (121, bytes([10, 0, 0, 1]))]))
+payload = dhcp(5, ack_options)
+udp = struct.pack("!HHHH", 67, 68, 8 + len(payload), 0) + payload
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, bytes([10, 0, 0, 1]), bytes([255, 255, 255, 255]))
+write("dhcp", "frame", ip + udp)
