@@ -27,6 +27,7 @@ package struct GobDecoder {
             var message = GobCursor(try source.read(Int(length)))
             let id = try message.readInt()
             if id < 0 {
+                guard id > -Int64(Int32.max) else { throw GobError("type id \(id) out of range") }
                 types[Int(-id)] = try Self.wireType(&message)
                 continue
             }
@@ -82,7 +83,7 @@ package struct GobDecoder {
                 let delta = try c.readUint()
                 if delta == 0 { break }
                 guard delta <= UInt64(fields.count) else { throw GobError("field number out of range") }
-                field += Int(delta)
+                try Self.advance(&field, by: delta)
                 guard field < fields.count else { throw GobError("field number out of range") }
                 out[fields[field].name] = try decodeValue(fields[field].id, &c, depth: depth + 1)
             }
@@ -100,6 +101,13 @@ package struct GobDecoder {
         return .none
     }
 
+    /// Moves a field number on by a delta read from the stream (field numbers are small; a huge
+    /// delta is a corrupt stream, not a trap: found by the gob fuzz target).
+    static func advance(_ field: inout Int, by delta: UInt64) throws {
+        guard delta <= 1 << 16 else { throw GobError("field delta \(delta) out of range") }
+        field += Int(delta)
+    }
+
     // MARK: Type descriptions
 
     /// `wireType{ArrayT, SliceT, StructT, MapT, GobEncoderT, BinaryMarshalerT, TextMarshalerT}`.
@@ -109,7 +117,7 @@ package struct GobDecoder {
         while true {
             let delta = try c.readUint()
             if delta == 0 { break }
-            field += Int(delta)
+            try advance(&field, by: delta)
             switch field {
             case 0:  // arrayType{CommonType, Elem, Len}
                 let f = try fields(&c, count: 3)
@@ -124,7 +132,7 @@ package struct GobDecoder {
                 while true {
                     let d = try c.readUint()
                     if d == 0 { break }
-                    sub += Int(d)
+                    try advance(&sub, by: d)
                     if sub == 0 {
                         name = try commonTypeName(&c)
                     } else if sub == 1 {
@@ -155,7 +163,7 @@ package struct GobDecoder {
         while true {
             let delta = try c.readUint()
             if delta == 0 { break }
-            field += Int(delta)
+            try advance(&field, by: delta)
             guard field < count else { throw GobError("bad type description") }
             if field == 0 {
                 out[0] = (0, Array(try commonTypeName(&c).utf8))
@@ -174,7 +182,7 @@ package struct GobDecoder {
         while true {
             let delta = try c.readUint()
             if delta == 0 { break }
-            field += Int(delta)
+            try advance(&field, by: delta)
             switch field {
             case 0: name = String(decoding: try c.readBytes(), as: UTF8.self)
             case 1: id = Int(try c.readInt())
@@ -191,7 +199,7 @@ package struct GobDecoder {
         while true {
             let delta = try c.readUint()
             if delta == 0 { break }
-            field += Int(delta)
+            try advance(&field, by: delta)
             switch field {
             case 0: name = String(decoding: try c.readBytes(), as: UTF8.self)
             case 1: _ = try c.readInt()
@@ -213,7 +221,7 @@ extension GobSource {
     mutating func readUint() throws -> UInt64 {
         let first = try read(1)[0]
         if first < 0x80 { return UInt64(first) }
-        let n = Int(UInt8(truncatingIfNeeded: -Int8(bitPattern: first)))
+        let n = 256 - Int(first)  // the byte count, negated (0x80 would be 128: refused below)
         guard n >= 1 && n <= 8 else { throw GobError("bad integer") }
         return try read(n).reduce(0) { $0 << 8 | UInt64($1) }
     }
