@@ -31,6 +31,9 @@ enum JSONFuzz {
 
     static func comparable(_ bytes: [UInt8]) -> Bool {
         guard String(validating: bytes, as: UTF8.self) != nil else { return false }
+        // Foundation stops reading at a NUL byte and takes what came before ("0\0" reads as 0);
+        // Go, and we, refuse the NUL as a character after the value.
+        guard !bytes.contains(0) else { return false }
         // \uD800–\uDFFF: Go repairs an unpaired one to U+FFFD, Foundation refuses it.
         var i = 0
         var depth = 0

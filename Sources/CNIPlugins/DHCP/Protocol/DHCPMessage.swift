@@ -47,7 +47,7 @@ package struct DHCPMessage: Equatable, Sendable {
     /// The client's hardware address (Ethernet: 6 bytes).
     var chaddr: [UInt8] = []
     /// Options in the order they are sent; a code appears once (set replaces).
-    var options: [(code: UInt8, value: [UInt8])] = []
+    package var options: [(code: UInt8, value: [UInt8])] = []
 
     package static func == (a: DHCPMessage, b: DHCPMessage) -> Bool {
         a.op == b.op && a.xid == b.xid && a.secs == b.secs && a.flags == b.flags && a.ciaddr == b.ciaddr && a.yiaddr == b.yiaddr
