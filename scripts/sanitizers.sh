@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The test suite under AddressSanitizer and ThreadSanitizer builds.
+#
+#   scripts/sanitizers.sh [address|thread ...] [--unit] [-- extra swift test arguments]
+#
+# Each sanitizer gets its own build (`swift build --build-tests --sanitize=S` in .build/S, so the
+# ordinary build is left alone) and runs the tests in a private namespace (scripts/isolated.sh),
+# the plugin binaries the integration tests exec built with the same sanitizer. --unit leaves out
+# the suites that drive the kernel or exec whole plugin chains (...KernelTests, IntegrationTests,
+# ...BinaryTests): that is what CI runs under ASan. Suites needing the VM (...VMTests) never run
+# here. A sanitizer report fails the run (halt_on_error), and so does any failing test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sanitizers=() unit=0 extra=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        address|thread) sanitizers+=("$1") ;;
+        --unit) unit=1 ;;
+        --) shift; extra=("$@"); break ;;
+        *) echo "usage: $0 [address|thread ...] [--unit] [-- swift test args]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ ${#sanitizers[@]} -gt 0 ] || sanitizers=(address thread)
+skip='VMTests'
+[ "$unit" = 1 ] && skip='VMTests|KernelTests|IntegrationTests|BinaryTests'
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=0}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+export SWIFT_BACKTRACE=enable=no
+status=0
+for s in "${sanitizers[@]}"; do
+    echo "== $s sanitizer: build"
+    swift build --build-tests --sanitize="$s" --scratch-path ".build/$s"
+    echo "== $s sanitizer: tests (skipping $skip)"
+    if ! CNI_BIN_DIR="$PWD/.build/$s/debug" scripts/isolated.sh swift test --skip-build --sanitize="$s" --scratch-path ".build/$s" --skip "$skip" "${extra[@]}"; then
+        echo "== $s sanitizer: FAILED" >&2
+        status=1
+    fi
+done
+exit "$status"
