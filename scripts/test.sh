@@ -5,12 +5,22 @@
 # namespaces there), checks what they left inside; then the end-to-end test under containerd and
 # Podman (scripts/e2e.sh, isolated on its own; E2E=0 leaves it out); then that the machine itself
 # was not touched. Tests that need kernel features this machine lacks (suites named ...VMTests)
-# run last, in a VM booted with Debian's kernel (scripts/vm).
+# run last, in a VM booted with Debian's kernel (scripts/vm). Between the suite and e2e, the
+# bounded reliability runs (RELIABILITY=0 leaves them out): the unit tests under AddressSanitizer,
+# every fuzz target for FUZZ_SECONDS (10) under libFuzzer, and SOAK_CYCLES (60) cycles of the kill
+# soak (scripts/soak); the long runs are in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 swift build --build-tests
 scripts/isolated.sh swift test --skip-build "$@"
+if [ "${RELIABILITY:-1}" = 0 ]; then
+    echo "reliability: not run (RELIABILITY=0)"
+else
+    scripts/sanitizers.sh address --unit
+    scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-10}"
+    scripts/soak --cycles "${SOAK_CYCLES:-60}"
+fi
 if [ "${E2E:-1}" = 0 ]; then
     echo "e2e: not run (E2E=0)"
 else
