@@ -8,7 +8,8 @@
 # run last, in a VM booted with Debian's kernel (scripts/vm). Between the suite and e2e, the
 # bounded reliability runs (RELIABILITY=0 leaves them out): the unit tests under AddressSanitizer,
 # every fuzz target for FUZZ_SECONDS (10) under libFuzzer, and SOAK_CYCLES (60) cycles of the kill
-# soak (scripts/soak); the long runs are in the README.
+# soak (scripts/soak), one round of 32 concurrent ADDs and DELs per network, and host-local
+# against hostile data directories (scripts/hostile-files); the long runs are in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -20,6 +21,8 @@ else
     scripts/sanitizers.sh address --unit
     scripts/fuzz.sh --seconds "${FUZZ_SECONDS:-10}"
     scripts/soak --cycles "${SOAK_CYCLES:-60}"
+    scripts/soak --concurrent 32 --rounds 1
+    scripts/hostile-files
 fi
 if [ "${E2E:-1}" = 0 ]; then
     echo "e2e: not run (E2E=0)"
