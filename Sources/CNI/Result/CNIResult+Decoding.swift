@@ -19,9 +19,9 @@ enum ResultFormat {
     }
 
     /// The versions libcni's result type for this shape accepts in a result's own `cniVersion`.
-    var accepted: [String]? {
+    var accepted: [String] {
         switch self {
-        case .v02: return nil  // types020 accepts anything
+        case .v02: return ["", "0.1.0", "0.2.0"]
         case .v04: return ["0.3.0", "0.3.1", "0.4.0"]
         case .v1: return ["1.0.0", "1.1.0"]
         }
@@ -67,10 +67,10 @@ extension CNIResult {
         let fields = format == .v02 ? Fields.v02 : Fields.result
         let r = try value.object(fields)
         let declared = try r["cniVersion"].string() ?? ""
-        if let accepted = format.accepted, !accepted.contains(declared) {
+        if !format.accepted.contains(declared) {
             throw CNIError(
                 .decodingFailure,
-                "result type supports [\(accepted.joined(separator: " "))] but unmarshalled CNIVersion is \"\(declared)\"")
+                "result type supports [\(format.accepted.joined(separator: " "))] but unmarshalled CNIVersion is \"\(declared)\"")
         }
         self.init(cniVersion: declared.isEmpty ? version : declared)
         dns = try DNS(r["dns"])

@@ -51,7 +51,7 @@ public struct PortMapPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try parse(context, prefix: "failed to parse config: ")
+        let config = PortMapConfig(teardown: context.config)
         let attachment = Self.attachment(config, context)
         var errors = CleanupErrors()
         var stale = StaleFlows()
