@@ -83,9 +83,19 @@ public struct VethPluginConfig: Sendable, Hashable {
 extension NetworkConfig {
     /// `prevResult`, for the verbs that run chained and need it (CHECK; portmap's ADD): without
     /// one the request is incomplete, code 7 with `message` (the reference's words).
-    public func requirePrevResult(_ message: String = "Required prevResult missing") throws(CNIError) -> CNIResult {
-        guard let prevResult = try prevResult else { throw CNIError(.invalidNetworkConfig, message) }
-        return prevResult
+    public func requirePrevResult(_ message: String = Optional<CNIResult>.missingPrevResult) throws(CNIError) -> CNIResult {
+        try prevResult.requiredPrevResult(message)
+    }
+}
+
+extension Optional where Wrapped == CNIResult {
+    /// The reference's words for a chained verb without `prevResult`.
+    public static let missingPrevResult = "Required prevResult missing"
+
+    /// A `prevResult` decoded earlier, which the verb needs: code 7 with `message` when there is none.
+    public func requiredPrevResult(_ message: String = missingPrevResult) throws(CNIError) -> CNIResult {
+        guard let self else { throw CNIError(.invalidNetworkConfig, message) }
+        return self
     }
 }
 
