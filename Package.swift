@@ -53,28 +53,34 @@ let package = Package(
 
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
+        // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
+        .target(name: "Posix", dependencies: [system]),
+        // Child processes (posix_spawn, stdin fed, stdout and stderr captured): delegated plugins,
+        // iptables-save/restore, the runtime's plugin runs. The shim only for pipe2.
+        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system]),
 
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system]),
         // nftables over libnftnl (one batch per operation).
-        .target(name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
+        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system]),
+        // CNI spec types, JSON, PluginMain, delegation. No netlink.
+        .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
-        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system]),
+        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
         // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
         .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
 
         // One library per plugin, so each binary carries only its own code.
         .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal"),
+        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
@@ -87,16 +93,17 @@ let package = Package(
         .executableTarget(
             name: "cnitool",
             dependencies: [
-                "CNIRuntime", "CNI", "LinuxNet",
+                "CNIRuntime", "CNI", "LinuxNet", "Posix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: toolLinking
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),

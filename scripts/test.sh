@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # The test suite: installs what it needs, builds every binary (the integration tests exec them),
-# runs all tests (kernel tests need root; each makes and removes its own namespaces), the end-to-end
-# test under containerd and Podman (scripts/e2e.sh; E2E=0 leaves it out), then checks that nothing
-# was left on the machine's own network stack. Tests that need kernel features this machine lacks
-# (suites named ...VMTests) then run in a VM booted with Debian's kernel (scripts/vm).
+# runs all tests in a private mount + network namespace (scripts/isolated.sh: fresh /run/netns,
+# /var/lib/cni, /etc/cni and /tmp; kernel tests need root and make and remove their own
+# namespaces there), checks what they left inside; then the end-to-end test under containerd and
+# Podman (scripts/e2e.sh, isolated on its own; E2E=0 leaves it out); then that the machine itself
+# was not touched. Tests that need kernel features this machine lacks (suites named ...VMTests)
+# run last, in a VM booted with Debian's kernel (scripts/vm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-swift build
-swift test "$@"
+swift build --build-tests
+scripts/isolated.sh swift test --skip-build "$@"
 if [ "${E2E:-1}" = 0 ]; then
     echo "e2e: not run (E2E=0)"
 else

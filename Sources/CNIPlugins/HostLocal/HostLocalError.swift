@@ -1,4 +1,5 @@
 import CNI
+import Posix
 import SystemPackage
 
 /// Everything host-local can fail with. Messages are the reference plugin's, so that logs and

@@ -2,6 +2,7 @@ import CNI
 import Firewall
 import NetAddress
 import PluginKit
+import SystemPackage
 
 /// The `portmap` plugin: chained after an interface plugin, it publishes container ports on the
 /// host (`runtimeConfig.portMappings`): DNAT from `hostIP:hostPort` to the container address of
@@ -144,7 +145,7 @@ public struct PortMapPlugin: CNIPlugin {
             try Conntrack().deleteUDP(selector)
         } catch {
             let what = selector.replySource.map { "to \($0)" } ?? "of IPv\(selector.family.versionString) host ports"
-            FileDescriptorIO.write(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8), to: 2)
+            try? FileDescriptor.standardError.writeAll(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8))
         }
     }
 }

@@ -1,11 +1,13 @@
 import CNetlinkShim
 import Glibc
+import Posix
 import SystemPackage
 
 /// One run of a child process with posix_spawn (no shell, no Foundation): stdin fed from memory,
 /// stdout and stderr captured, all three pumped through one poll loop so neither side can block
-/// the other on a full pipe. Delegated plugins run through it, and so do the firewall's
-/// iptables-save/iptables-restore.
+/// the other on a full pipe. Delegated plugins (CNI's `ExecPluginInvoker`, which the runtime
+/// uses too) run through it, and so do the firewall's iptables-save/iptables-restore and the
+/// tests' commands.
 ///
 /// The child inherits the calling thread's network namespace (the spawn clones the calling
 /// thread), nothing of ours but stdin, stdout and stderr, default signal handling and an empty
