@@ -38,7 +38,7 @@ struct TeardownRuleTests {
             let net = PTPNetwork(host: ns[0])
             let good = net.config(extra: ["ipMasq": true])
             try net.add(ns[1], config: good)
-            #expect(try !net.masqueradeRules().isEmpty && !net.leases().isEmpty)
+            #expect(try !net.host.masqueradeRules().isEmpty && !net.leases().isEmpty)
             var broken = (try JSONSerialization.jsonObject(with: Data(good.utf8))) as! [String: Any]
             broken["ipMasq"] = 1
             broken["mtu"] = -1
@@ -60,14 +60,14 @@ struct TeardownRuleTests {
             let good = net.portmapConfig(0, mappings: #"[{"hostPort":18080,"containerPort":80,"protocol":"tcp"}]"#, extra: #","backend":"iptables""#)
             let add = try net.portmap("ADD", 0, config: good)
             #expect(add.succeeded, "\(add.stdout)")
-            #expect(try net.iptablesSave().contains("18080"))
+            #expect(try net.host.iptablesSave().contains("18080"))
             let broken = net.portmapConfig(
                 0, mappings: #"[{"hostPort":0,"containerPort":80},{"HostPort":"18080"}]"#,
                 extra: #","backend":"iptables","snat":"maybe","markMasqBit":99,"conditionsV4":"-s x","prevResult":{"ips":"x"}"#)
             let del = try net.portmap("DEL", 0, config: broken)
             #expect(del.succeeded, "\(del.stdout)")
-            #expect(try !net.iptablesSave().contains("18080"))
-            #expect(try !net.iptablesSave().contains("CNI-DN-"))
+            #expect(try !net.host.iptablesSave().contains("18080"))
+            #expect(try !net.host.iptablesSave().contains("CNI-DN-"))
         }
     }
 }
