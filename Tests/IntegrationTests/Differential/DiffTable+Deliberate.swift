@@ -8,7 +8,7 @@ extension Deliberate {
     /// The teardown rule: DEL goes on where the reference's stops at an option. Ours' DEL then
     /// runs (host-local takes its lock file, as the reference's does when its DEL runs).
     static let teardown = Deliberate(
-        name: "DEL rule", readme: "So DEL and GC fail only on what every verb checks first",
+        name: "DEL rule", readme: "DEL and GC fail only on what every verb checks first",
         covers: ["DEL", "after DEL/*"], outcomes: ["error 999 → ok"])
 
     static let stringBooleans = outcome(
