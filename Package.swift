@@ -33,6 +33,12 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "macvlan", targets: ["macvlan"]),
+        .executable(name: "ipvlan", targets: ["ipvlan"]),
+        .executable(name: "vlan", targets: ["vlan"]),
+        .executable(name: "dummy", targets: ["dummy"]),
+        .executable(name: "tap", targets: ["tap"]),
+        .executable(name: "host-device", targets: ["host-device"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -84,12 +90,24 @@ let package = Package(
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
+        .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
+        .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
+        .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
+        .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
+        .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
+        .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
         .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
+        .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
+        .executableTarget(name: "host-device", dependencies: ["HostDevice"], linkerSettings: executableLinking),
+        .executableTarget(name: "tap", dependencies: ["Tap"], linkerSettings: executableLinking),
+        .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
+        .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -110,7 +128,12 @@ let package = Package(
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
+                "CNITestSupport",
+            ]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -148,7 +148,7 @@ struct IPAMRowBuilder {
 
 /// The table: every plugin's rows, in report order. A plugin added later adds its rows here.
 enum DiffTable {
-    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap
+    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice
 
     static func index(of row: DiffCase) -> Int { all.firstIndex { $0.id == row.id } ?? -1 }
 
