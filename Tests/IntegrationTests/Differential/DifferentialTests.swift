@@ -86,6 +86,8 @@ enum DiffReport {
             verdict = "**differs**: " + DiffDifference.summary(unexplained)
             if unexplained.count < differences.count { verdict += " (deliberate: the rest)" }
         }
+        let stale = row.deliberate.filter { m in !differences.contains { m.explains($0) } }.map(\.name)
+        if !stale.isEmpty, !differences.isEmpty { verdict += " (**stale mark**: \(stale.joined(separator: ", ")))" }
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }
