@@ -39,6 +39,10 @@ let package = Package(
         .executable(name: "dummy", targets: ["dummy"]),
         .executable(name: "tap", targets: ["tap"]),
         .executable(name: "host-device", targets: ["host-device"]),
+        .executable(name: "firewall", targets: ["firewall"]),
+        .executable(name: "static", targets: ["static"]),
+        .executable(name: "flannel", targets: ["flannel"]),
+        .executable(name: "dhcp", targets: ["dhcp"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -75,6 +79,9 @@ let package = Package(
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
+        // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
+        // only the firewall plugin links it, for firewalld.
+        .target(name: "DBus", dependencies: [system]),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink.
         .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
@@ -96,6 +103,14 @@ let package = Package(
         .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
         .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
         .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
+        .target(
+            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus"], path: "Sources/CNIPlugins/FirewallPlugin",
+            exclude: ["README.md"]),
+        .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static"),
+        .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
+        .target(
+            name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            path: "Sources/CNIPlugins/DHCP"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -108,6 +123,10 @@ let package = Package(
         .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
         .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
         .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "firewall", dependencies: ["FirewallPlugin"], linkerSettings: executableLinking),
+        .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
+        .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
+        .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -127,6 +146,8 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
+        .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(
             name: "PluginTests",
@@ -134,6 +155,7 @@ let package = Package(
                 "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
                 "CNITestSupport",
             ]),
+        .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -26,6 +26,12 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/magic.h>
+// Packet sockets with a classic BPF filter, eventfd and signalfd (the DHCP daemon).
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <linux/filter.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 /// setns(2); needs _GNU_SOURCE, which Swift's Glibc module does not define.
 int cni_setns(int fd, int nstype);
