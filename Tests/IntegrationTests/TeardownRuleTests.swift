@@ -70,4 +70,18 @@ struct TeardownRuleTests {
             #expect(try !net.host.iptablesSave().contains("CNI-DN-"))
         }
     }
+
+    @Test(arguments: ["iptables", "nftables"])
+    func firewallDeleteWithOptionsThatNoLongerValidateCleansUp(backend: String) throws {
+        try withFirewallLab(networks: ["fwa"]) { lab in
+            let add = try lab.firewall("ADD", 0, #""backend":"\#(backend)""#)
+            #expect(add.succeeded, "\(add.stdout)")
+            let address = lab.address(0)
+            #expect(try lab.host.iptablesSave().contains(address) || lab.host.check(["nft", "list", "ruleset"]).contains(address))
+            let del = try lab.firewall("DEL", 0, #""backend":"\#(backend)","ingressPolicy":"closed","iptablesAdminChainName":"MY ADMIN","firewalldZone":5"#)
+            #expect(del.succeeded, "\(del.stdout)")
+            #expect(try !lab.host.iptablesSave().contains(address))
+            #expect(try !lab.host.check(["nft", "list", "ruleset"]).contains(address))
+        }
+    }
 }

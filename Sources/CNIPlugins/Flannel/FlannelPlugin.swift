@@ -38,8 +38,7 @@ public struct FlannelPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try FlannelConfig(context.config)
-        let store = ScratchStore(directory: config.dataDir)
+        let store = ScratchStore(directory: FlannelConfig.dataDir(teardown: context.config))
         guard let bytes = try store.load(context.containerID) else { return }
         // A stored copy that does not parse cannot be delegated; the reference leaves it (and
         // the interface, until the node reboots) and succeeds.
