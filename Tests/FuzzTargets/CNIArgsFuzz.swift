@@ -44,7 +44,7 @@ enum CNIArgsFuzz {
 /// empty result.
 struct EchoPlugin: CNIPlugin {
     var knownArgs: Set<String>? { ["IP", "MAC"] }
-    func add(_ context: PluginContext) throws -> CNIResult { context.config.prevResult ?? CNIResult() }
+    func add(_ context: PluginContext) throws -> CNIResult { try context.config.prevResult ?? CNIResult() }
     func check(_ context: PluginContext) throws {}
     func delete(_ context: PluginContext) throws {}
 }
