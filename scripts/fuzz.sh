@@ -62,11 +62,16 @@ run() {
 
 if [ "$minimize" = 1 ]; then
     for t in "${targets[@]}"; do
+        rm -rf "$out/min/$t"
         mkdir -p "$out/min/$t"
         SWCNI_FUZZ_TARGET="$t" "$binary" -merge=1 "$out/min/$t" "$corpus/$t" "$out/corpus/$t" >"$out/$t.merge.log" 2>&1
         # Keep the hand-written seeds under their names; take the merged set for the rest.
         find "$corpus/$t" -type f ! -name 'seed-*' -delete
-        for f in "$out/min/$t"/*; do [ -e "$corpus/$t/seed-$(basename "$f")" ] || cp -n "$f" "$corpus/$t/"; done
+        # libFuzzer names what it keeps by content hash: a seed's copy is dropped.
+        seeds=$(sha1sum "$corpus/$t"/seed-* 2>/dev/null | cut -d' ' -f1)
+        for f in "$out/min/$t"/*; do
+            grep -qx "$(basename "$f")" <<<"$seeds" || cp -n "$f" "$corpus/$t/"
+        done
         echo "$t: $(ls "$corpus/$t" | wc -l) files in the committed corpus"
     done
     exit 0
