@@ -53,6 +53,8 @@ let package = Package(
 
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        // The one shape of every module's own errors (`DomainError`) and the kinds CNI codes come from.
+        .target(name: "DomainErrors"),
         // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
         // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
         .target(name: "Posix", dependencies: [system]),
@@ -63,27 +65,28 @@ let package = Package(
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "DomainErrors", "NetAddress", "Posix", system]),
         // nftables over libnftnl (one batch per operation).
         .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
+        .target(
+            name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system]),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink.
-        .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
+        .target(name: "CNI", dependencies: ["DomainErrors", "NetAddress", "Posix", "Spawn", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
         // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
-        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
+        .target(name: "PluginKit", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", system]),
 
         // One library per plugin, so each binary carries only its own code.
-        .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
-        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
-        .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
+        .target(name: "Loopback", dependencies: ["PluginKit", "DomainErrors"], path: "Sources/CNIPlugins/Loopback"),
+        .target(name: "HostLocal", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
+        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge"),
+        .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP"),
+        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),

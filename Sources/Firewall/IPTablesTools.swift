@@ -58,7 +58,7 @@ public struct IPTablesTools: Sendable {
         guard result.succeeded else {
             throw FirewallError(
                 .iptables, "read the nat table with \(save) -t nat",
-                cause: "exit status \(result.status): \(result.stderr.trimmed)")
+                detail: "exit status \(result.status): \(result.stderr.trimmed)")
         }
         return IPTablesDump(parsing: result.stdout, table: "nat")
     }
@@ -75,7 +75,7 @@ public struct IPTablesTools: Sendable {
             // Exit status 4 is xtables' "resource problem": the lock, or a concurrent change.
             throw FirewallError(
                 result.status == 4 ? .busy : .iptables, what,
-                cause: "\(restore) exit status \(result.status): \(result.stderr.trimmed)")
+                detail: "\(restore) exit status \(result.status): \(result.stderr.trimmed)")
         }
     }
 

@@ -95,13 +95,13 @@ public struct NFTablesMasquerade: MasqueradeBackend {
             throw FirewallError(what, error)
         }
         if entry.map(\.expressions) != Self.postroutingRules().map(\.expressions) {
-            throw FirewallError(.checkFailed, what, cause: "chain \(Self.postrouting) does not lead to \(Self.checks)")
+            throw FirewallError(.checkFailed, what, detail: "chain \(Self.postrouting) does not lead to \(Self.checks)")
         }
         for address in attachment.addresses {
             let want = Self.rule(for: address, attachment)
             if !rules.contains(where: { $0.comment == want.comment && $0.expressions == want.expressions }) {
                 throw FirewallError(
-                    .checkFailed, what, cause: "no rule for \(address.address) in \(Self.checks)")
+                    .checkFailed, what, detail: "no rule for \(address.address) in \(Self.checks)")
             }
         }
     }

@@ -21,7 +21,7 @@ enum Subprocess {
             output = try ChildProcess.run(path: path, arguments: arguments, stdin: input)
         } catch {
             let what = ([path] + arguments).joined(separator: " ")
-            throw FirewallError(.spawn, "start \(what)", cause: error.goDescription, errno: Errno(rawValue: error.errno))
+            throw FirewallError(.spawn, "start \(what)", detail: error.goDescription, errno: Errno(rawValue: error.errno))
         }
         return SubprocessResult(
             status: output.termination.status, stdout: String(decoding: output.stdout, as: UTF8.self),

@@ -71,10 +71,10 @@ public struct VethPluginConfig: Sendable, Hashable {
     }
 
     /// ADD, CHECK and STATUS delegate to IPAM; without an IPAM type there is nothing to delegate to.
-    public func requireIPAM(plugin: String) throws(CNIError) {
+    public func requireIPAM(plugin: String) throws(PluginError) {
         guard !ipamType.isEmpty else {
-            throw CNIError(
-                .invalidNetworkConfig, "\(plugin) requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)")
+            throw PluginError(
+                .invalidConfig, "\(plugin) requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)")
         }
     }
 }
@@ -82,8 +82,8 @@ public struct VethPluginConfig: Sendable, Hashable {
 extension NetworkConfig {
     /// `prevResult`, for the verbs that run chained and need it (CHECK; portmap's ADD): without
     /// one the request is incomplete, code 7 with `message` (the reference's words).
-    public func requirePrevResult(_ message: String = "Required prevResult missing") throws(CNIError) -> CNIResult {
-        guard let prevResult else { throw CNIError(.invalidNetworkConfig, message) }
+    public func requirePrevResult(_ message: String = "Required prevResult missing") throws(PluginError) -> CNIResult {
+        guard let prevResult else { throw PluginError(.invalidConfig, message) }
         return prevResult
     }
 }

@@ -254,13 +254,13 @@ import Testing
 @Suite struct FirewallErrorCodeTests {
     @Test func configIsSevenBusyIsElevenTheRestInternal() {
         #expect(CNIError(FirewallError(.invalidConfig, "unknown ipmasq backend \"pf\"")).code == .invalidNetworkConfig)
-        #expect(CNIError(FirewallError(.busy, "restore", cause: "xtables lock")).code == .tryAgainLater)
+        #expect(CNIError(FirewallError(.busy, "restore", detail: "xtables lock")).code == .tryAgainLater)
         for code in [FirewallError.Code.nftables, .iptables, .spawn, .checkFailed] {
             #expect(CNIError(FirewallError(code, "x")).code == .internal)
         }
         let both = FirewallError(.multiple, "teardown", underlying: [FirewallError(.busy, "a"), FirewallError(.iptables, "b")])
         #expect(CNIError(both) == CNIError(.internal, "a; b"))
-        #expect(CNIError(FirewallError(.busy, "restore", cause: "lock")).msg == "restore: lock")
+        #expect(CNIError(FirewallError(.busy, "restore", detail: "lock")).msg == "restore: lock")
         #expect(CNIError(NFTError(.kernel, operation: "add rule", errno: .permissionDenied)).code == .internal)
     }
 }

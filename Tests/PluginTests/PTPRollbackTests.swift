@@ -2,6 +2,7 @@ import CNI
 import CNITestSupport
 import Firewall
 import Foundation
+import PluginKit
 import Testing
 
 @testable import PTP
@@ -146,7 +147,7 @@ struct PTPRollbackTests {
     @Test func noIPAMTypeRunsNothing() throws {
         let ipam = PTPFakeIPAM(addResult: Self.ipamResult)
         let ctx = try context(.add, netns: "/var/run/netns/swcni-never-used", ipam: ipam, ipamType: "")
-        #expect(throws: CNIError.self) { _ = try plugin(PTPFakeMasquerade()).add(ctx) }
+        #expect(throws: PluginError.self) { _ = try plugin(PTPFakeMasquerade()).add(ctx) }
         #expect(ipam.verbs == [])
     }
 

@@ -15,7 +15,7 @@ public struct LoopbackPlugin: CNIPlugin {
         try container.netlink.setUp(lo)
         let addresses = try container.netlink.addresses(index: lo.index)
         if let stray = addresses.first(where: { !$0.network.address.isLoopback }) {
-            throw CNIError(.internal, "loopback interface found with non-loopback address \"\(stray.network)\"")
+            throw PluginError(.internal, "loopback interface found with non-loopback address \"\(stray.network)\"")
         }
         // A chained loopback hands the previous plugin's result on unchanged.
         if let previous = context.config.prevResult { return previous }
@@ -32,7 +32,7 @@ public struct LoopbackPlugin: CNIPlugin {
     public func check(_ context: PluginContext) throws {
         let container = try ContainerNamespace.open(context)
         guard try loopbackLink(in: container, context).isUp else {
-            throw CNIError(.internal, "loopback interface is down")
+            throw PluginError(.checkFailed, "loopback interface is down")
         }
     }
 
@@ -44,7 +44,7 @@ public struct LoopbackPlugin: CNIPlugin {
 
     private func loopbackLink(in stack: NetworkStack, _ context: PluginContext) throws -> Link {
         guard let lo = try stack.netlink.link(named: "lo") else {
-            throw CNIError(.internal, "no loopback interface in \"\(context.netns)\"")
+            throw PluginError(.notFound, "no loopback interface in \"\(context.netns)\"")
         }
         return lo
     }

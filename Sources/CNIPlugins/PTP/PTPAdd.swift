@@ -36,7 +36,7 @@ struct PTPAdd {
         do {
             try IPForwarding.enable(result.families, in: host.namespace)
         } catch {
-            throw CNIError(.internal, "Could not enable IP forwarding: \(CNIError(error).msg)")
+            throw PluginError(.internal, "Could not enable IP forwarding", cause: error)
         }
         let pair = try VethPair.create(.init(containerName: ifName, mtu: config.mtu, container: container, host: host))
         rollback.add {

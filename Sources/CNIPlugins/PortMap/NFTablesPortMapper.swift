@@ -199,7 +199,7 @@ public struct NFTablesPortMapper: PortMapper {
         } catch let error as NFTError {
             throw PortMapError("check \(what)", error)
         } catch {
-            throw PortMapError(.firewall, "check \(what): \(error)")
+            throw PortMapError(.firewall, "check \(what)", cause: error)
         }
     }
 

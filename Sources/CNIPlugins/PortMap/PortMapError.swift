@@ -1,12 +1,12 @@
 import CNI
+import DomainErrors
 import Firewall
 import NFTables
 
 /// What went wrong in portmap, with a message naming the object (mapping, chain, container) and the
-/// underlying cause. Mapped to CNI codes in one place (`cniError`); a firewall failure keeps the
-/// code its own error maps to (`FirewallError+CNI.swift`).
-public struct PortMapError: Error, CustomStringConvertible, Sendable {
-    public enum Kind: Sendable, Hashable {
+/// underlying cause. Its kind is decided here; a firewall failure keeps the kind of its own error.
+public struct PortMapError: DomainError, Sendable {
+    public enum Code: Sendable, Hashable {
         /// A config or runtimeConfig value that cannot work (bad port, unknown protocol or backend).
         case invalidConfig
         /// A value of the wrong JSON type.
@@ -22,13 +22,13 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
         case system
     }
 
-    public var kind: Kind
+    public var code: Code
     public var message: String
-    /// For `.firewall`: the firewall's error, which decides the CNI code.
-    public var cause: (any CNIErrorConvertible & Sendable)?
+    /// For `.firewall`: the firewall's error, whose kind is this error's.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String, cause: (any CNIErrorConvertible & Sendable)? = nil) {
-        self.kind = kind
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
         self.message = message
         self.cause = cause
     }
@@ -37,28 +37,25 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
 
     /// A firewall error with what portmap was doing.
     init(_ context: String, _ error: FirewallError) {
-        self.init(.firewall, "\(context): \(error)", cause: error)
+        self.init(.firewall, context, cause: error)
     }
 
     /// An nftables error with what portmap was doing.
     init(_ context: String, _ error: NFTError) {
-        self.init(.firewall, "\(context): \(error)", cause: error)
+        self.init(.firewall, context, cause: error)
     }
 
-    public var description: String { message }
-}
-
-extension PortMapError: CNIErrorConvertible {
     /// Config mistakes are 7 and type errors 6, as the spec defines them; STATUS's "cannot service
-    /// ADD" is 50; a firewall failure has its own error's code (a transient xtables lock is 11). The
+    /// ADD" is 50; a firewall failure has its own error's kind (a transient xtables lock is 11). The
     /// rest stays 999, the code the reference reports every failure with.
-    public var cniError: CNIError {
-        switch kind {
-        case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
-        case .decoding: return CNIError(.decodingFailure, message)
-        case .unavailable: return CNIError(.pluginNotAvailable, message)
-        case .firewall: return CNIError(cause?.cniError.code ?? .internal, message)
-        case .checkFailed, .system: return CNIError(.internal, message)
+    public var kind: ErrorKind {
+        switch code {
+        case .invalidConfig: return .invalidConfig
+        case .decoding: return .decoding
+        case .unavailable: return .unavailable
+        case .firewall: return (cause as? any DomainError)?.kind ?? .internal
+        case .checkFailed: return .checkFailed
+        case .system: return .internal
         }
     }
 }

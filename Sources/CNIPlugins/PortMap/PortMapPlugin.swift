@@ -117,7 +117,7 @@ public struct PortMapPlugin: CNIPlugin {
         do {
             return try PortMapConfig(context.config)
         } catch {
-            throw PortMapError(error.kind, prefix + error.message)
+            throw PortMapError(error.code, prefix + error.message, cause: error.cause)
         }
     }
 
