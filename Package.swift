@@ -103,17 +103,17 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Netlink", "Spawn", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
-        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
+        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "Spawn", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
+        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "Netlink", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -117,9 +117,9 @@ extension IPTablesTools {
     /// is "maybe". Lets a DEL on a node with no such chain skip iptables-save altogether.
     public func natMayHold(_ family: IPFamily, chains: [String]) -> Bool {
         guard hasTools(for: family) else { return false }
-        if Self.legacyNATLoaded(family) { return true }
+        if host.legacyNATLoaded(family) { return true }
         do {
-            let connection = try NFTConnection()
+            let connection = try host.nftables()
             let table = NFTTableRef(family == .v4 ? .ip : .ip6, "nat")
             for chain in chains where try connection.chainExists(table.chain(chain)) { return true }
             return false

@@ -7,10 +7,15 @@ import PluginKit
 /// The `loopback` plugin: brings `lo` up inside the container (and down on DEL). CNI_IFNAME is
 /// ignored, as the reference ignores it.
 public struct LoopbackPlugin: CNIPlugin {
-    public init() {}
+    /// Where the container namespaces are opened.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         let lo = try loopbackLink(in: container, context)
         try container.netlink.setUp(lo)
         let addresses = try container.netlink.addresses(index: lo.index)
@@ -30,14 +35,14 @@ public struct LoopbackPlugin: CNIPlugin {
     }
 
     public func check(_ context: PluginContext) throws {
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         guard try loopbackLink(in: container, context).isUp else {
             throw PluginError(.checkFailed, "loopback interface is down")
         }
     }
 
     public func delete(_ context: PluginContext) throws {
-        guard let container = try ContainerNamespace.openForDelete(context) else { return }
+        guard let container = try resources.containerForDelete(context) else { return }
         guard let lo = try container.netlink.link(named: "lo") else { return }
         try container.netlink.setDown(lo)
     }

@@ -21,7 +21,7 @@ struct PTPCheck {
         let config = try PTPConfig(context.config)
         try config.requireIPAM()
         let previous = try context.config.requirePrevResult()
-        let container = try ContainerNamespace.open(context)
+        let container = try plugin.resources.container(context)
         try context.ipam.execCheck()
 
         guard let (index, _) = previous.interface(named: context.ifName, sandbox: context.netns) else {
@@ -66,7 +66,7 @@ struct PTPCheck {
             throw PluginError(.checkFailed, "no host interface in prevResult")
         }
         let name = expected.name
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try plugin.resources.hostStack()
         guard let link = try host.netlink.link(named: name), link.kind == .veth else {
             throw PluginError(.checkFailed, "host veth \"\(name)\" not found")
         }

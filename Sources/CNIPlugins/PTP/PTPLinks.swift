@@ -41,10 +41,10 @@ enum PTPLinks {
     /// gets carrier, so neither its link-local nor its IPAM addresses are ever tentative.
     /// bridge's `enabledad: false` does the same on the container side. Skipped silently where
     /// IPv6 is disabled (the key is missing).
-    static func disableDAD(on interface: String, in namespace: NetworkNamespace) throws {
-        try namespace.perform { () throws in
+    static func disableDAD(on interface: String, in stack: NetworkStack) throws {
+        try stack.sysctls { (sysctls) throws in
             do {
-                try Sysctl.set("net/ipv6/conf/\(interface)/accept_dad", to: "0")
+                try sysctls.set("net/ipv6/conf/\(interface)/accept_dad", to: "0")
             } catch let error as SysctlError where error.isNotFound {}
         }
     }
