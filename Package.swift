@@ -103,7 +103,12 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Netlink", "Spawn", system], path: "Tests/CNITestSupport"),
+        .target(
+            name: "CNITestSupport",
+            dependencies: [
+                "CNetlinkShim", "CLibnftnl", "CNI", "Firewall", "LinuxNet", "NetAddress", "Netlink", "PluginKit", "Spawn", system,
+            ],
+            path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
