@@ -27,10 +27,8 @@ public struct IPTablesTools: Sendable {
     /// The programs as `host` finds them (this machine's: on `PATH`, then in the usual sbin
     /// directories, since runtimes often exec plugins with a minimal PATH).
     public static func locate(in host: FirewallHost = .process) -> IPTablesTools {
-        let programs = host.programs
-        return IPTablesTools(
-            save4: programs.locate("iptables-save"), restore4: programs.locate("iptables-restore"),
-            save6: programs.locate("ip6tables-save"), restore6: programs.locate("ip6tables-restore"), host: host)
+        let found = host.programs.locate(["iptables-save", "iptables-restore", "ip6tables-save", "ip6tables-restore"])
+        return IPTablesTools(save4: found[0], restore4: found[1], save6: found[2], restore6: found[3], host: host)
     }
 
     /// This machine's programs, looked up on `path` first.

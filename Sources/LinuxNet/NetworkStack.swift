@@ -22,7 +22,8 @@ public final class NetworkStack {
     public let namespace: NetworkNamespace
     /// A netlink client bound in ``namespace``.
     public let netlink: RouteNetlink
-    private let visitSysctls: SysctlVisitor
+    /// A fake's sysctls; nil for the kernel's, inside ``namespace``.
+    private let fakeSysctls: SysctlVisitor?
 
     /// Opens a netlink socket inside `namespace` (on a dedicated thread unless it is the calling
     /// thread's namespace).
@@ -31,11 +32,16 @@ public final class NetworkStack {
     }
 
     /// Pairs a namespace with a client already bound in it, and with `sysctls` (nil: the
-    /// kernel's, read and written inside `namespace`).
+    /// kernel's, read and written inside `namespace`; a fake kernel's otherwise).
     public init(namespace: NetworkNamespace, netlink: RouteNetlink, sysctls: SysctlVisitor? = nil) {
         self.namespace = namespace
         self.netlink = netlink
-        self.visitSysctls = sysctls ?? { body in try namespace.perform { try body(KernelSysctls()) } }
+        self.fakeSysctls = sysctls
+    }
+
+    private func visitSysctls(_ body: (any SysctlAccess) throws -> Void) throws {
+        if let fakeSysctls { return try fakeSysctls(body) }
+        try namespace.perform { try body(KernelSysctls()) }
     }
 
     /// Runs `body` with the namespace's sysctls and returns its result: all of it in one visit
@@ -47,11 +53,18 @@ public final class NetworkStack {
         return result!
     }
 
+    /// ``sysctls(_:)`` for work that returns nothing (most of it: no generic result to carry).
+    public func sysctls(_ body: (any SysctlAccess) throws -> Void) throws {
+        try visitSysctls(body)
+    }
+
     /// Writes `value` to `key` unless it already holds it; true when it wrote. Equivalent to
     /// `ip netns exec <ns> sysctl -w <key>=<value>`.
     @discardableResult
     public func setSysctl(_ key: String, to value: String) throws -> Bool {
-        try sysctls { try $0.set(key, to: value) }
+        var wrote = false
+        try visitSysctls { wrote = try $0.set(key, to: value) }
+        return wrote
     }
 }
 

@@ -32,7 +32,7 @@ public final class FakePrograms: ProgramRunner, @unchecked Sendable {
         kernel.locked { saves[name] = text }
     }
 
-    public func locate(_ name: String) -> String? { installed.contains(name) ? "/fake/sbin/" + name : nil }
+    public func locate(_ names: [String]) -> [String?] { names.map { installed.contains($0) ? "/fake/sbin/" + $0 : nil } }
 
     public func run(path: String, arguments: [String], stdin: [UInt8]) throws(ChildProcess.SpawnError) -> ChildProcess.Output {
         let name = String(path.split(separator: "/").last ?? "")
