@@ -33,6 +33,16 @@ let package = Package(
         .executable(name: "loopback", targets: ["loopback"]),
         .executable(name: "host-local", targets: ["host-local"]),
         .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "macvlan", targets: ["macvlan"]),
+        .executable(name: "ipvlan", targets: ["ipvlan"]),
+        .executable(name: "vlan", targets: ["vlan"]),
+        .executable(name: "dummy", targets: ["dummy"]),
+        .executable(name: "tap", targets: ["tap"]),
+        .executable(name: "host-device", targets: ["host-device"]),
+        .executable(name: "firewall", targets: ["firewall"]),
+        .executable(name: "static", targets: ["static"]),
+        .executable(name: "flannel", targets: ["flannel"]),
+        .executable(name: "dhcp", targets: ["dhcp"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -72,6 +82,9 @@ let package = Package(
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(
             name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system]),
+        // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
+        // only the firewall plugin links it, for firewalld.
+        .target(name: "DBus", dependencies: [system]),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink.
         .target(name: "CNI", dependencies: ["DomainErrors", "NetAddress", "Posix", "Spawn", system]),
@@ -87,12 +100,36 @@ let package = Package(
         .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge"),
         .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP"),
         .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
+        .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
+        .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
+        .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
+        .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
+        .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
+        .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
+        .target(
+            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "DomainErrors"], path: "Sources/CNIPlugins/FirewallPlugin",
+            exclude: ["README.md"]),
+        .target(name: "Static", dependencies: ["CNI", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/Static"),
+        .target(name: "Flannel", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
+        .target(
+            name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            path: "Sources/CNIPlugins/DHCP"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
         .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
         .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
         .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
+        .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
+        .executableTarget(name: "host-device", dependencies: ["HostDevice"], linkerSettings: executableLinking),
+        .executableTarget(name: "tap", dependencies: ["Tap"], linkerSettings: executableLinking),
+        .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
+        .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
+        .executableTarget(name: "firewall", dependencies: ["FirewallPlugin"], linkerSettings: executableLinking),
+        .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
+        .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
+        .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -117,8 +154,16 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "Spawn", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
+        .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "Netlink", "CNITestSupport"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
+                "Netlink", "CNITestSupport",
+            ]),
+        .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,11 @@ Ours and the reference's alternate, so both see the same noise.
 
 usage: scripts/bench.py [--ours DIR] [--ref DIR] [-n N] [--masq-backend iptables|nftables] [--prev-result]
                        [--per-verb] [scenario ...]
-scenarios: loopback, ptp, bridge (default: all)
+scenarios: loopback, ptp, bridge (default), and the single-interface plugins: macvlan, ipvlan, vlan,
+host-device, tap, dummy (`interfaces` for all six). Their node has a veth `uplink0` standing in for
+the NIC (the master; host-device moves it in and out). A plugin Debian does not ship (tap, dummy)
+is timed alone; one this kernel lacks (ipvlan, vlan, dummy) is reported as such: run the script in
+the VM for those (scripts/vm/run.sh -- scripts/bench.py ...), where timings are emulated.
 
 ptp and bridge masquerade with the default backend (ours follows the node: nftables on these fresh
 throwaway nodes; Debian's 1.1.1 always uses iptables). --masq-backend sets `ipMasqBackend` for both
@@ -21,7 +25,13 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, uuid
 
 from benchlib import spawn
 
-LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL"}
+LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL",
+          "macvlan": "macvlan+host-local ADD+DEL", "ipvlan": "ipvlan+host-local ADD+DEL",
+          "vlan": "vlan+host-local ADD+DEL", "host-device": "host-device+host-local ADD+DEL",
+          "tap": "tap+host-local ADD+DEL", "dummy": "dummy+host-local ADD+DEL"}
+INTERFACES = ["macvlan", "ipvlan", "vlan", "host-device", "tap", "dummy"]
+# The link kind each needs from the kernel (probed in the node before timing).
+KERNEL = {"ipvlan": "ipvlan", "vlan": "vlan", "dummy": "dummy"}
 
 def config(kind, datadir, masq_backend=None):
     ipam = {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": datadir}
@@ -33,11 +43,17 @@ def config(kind, datadir, masq_backend=None):
                 "isGateway": True, **masq, "ipam": ipam}
     if kind == "ptp":
         return {"cniVersion": "1.0.0", "name": "benchptp", "type": "ptp", **masq, "ipam": ipam}
+    if kind in INTERFACES:
+        extra = {"macvlan": {"master": "uplink0"}, "ipvlan": {"master": "uplink0"},
+                 "vlan": {"master": "uplink0", "vlanId": 42}, "host-device": {"device": "uplink0"}}.get(kind, {})
+        return {"cniVersion": "1.0.0", "name": "bench-" + kind, "type": kind, **extra, "ipam": ipam}
     raise SystemExit(f"unknown scenario {kind}")
 
 def inner(a):
     """Runs in the node namespace: the timing loop. Prints one JSON object of samples."""
     impls = {"ours": a.ours, "reference": a.ref}
+    if not os.path.exists(os.path.join(a.ref, a.kind)):
+        del impls["reference"]  # Debian does not ship it: ours alone
     times = {k: [] for k in impls}
     verbs = {k: {"ADD": [], "DEL": []} for k in impls}
     for i in range(a.n + 3):  # 3 warm-up rounds
@@ -57,6 +73,8 @@ def inner(a):
                     verbs[impl][verb].append(t)
             if i >= 3:
                 times[impl].append(total)
+            if a.kind == "host-device":  # the device comes back down
+                subprocess.run(["ip", "link", "set", "uplink0", "up"], check=True)
     print(json.dumps({"total": times, "verbs": verbs}))
 
 def outer(a):
@@ -72,6 +90,17 @@ def outer(a):
                 subprocess.run(["ip", "netns", "add", ns], check=True)
                 made.append(ns)
                 subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+            if kind in INTERFACES:
+                for cmd in (["link", "add", "uplink0", "type", "veth", "peer", "name", "wire0"],
+                            ["link", "set", "uplink0", "up"], ["link", "set", "wire0", "up"]):
+                    subprocess.run(["ip", "-n", node] + cmd, check=True)
+                probe = KERNEL.get(kind)
+                if probe and subprocess.run(["ip", "-n", node, "link", "add", "link", "uplink0", "name", "probe0",
+                                             "type", probe] + (["id", "5"] if probe == "vlan" else []),
+                                            capture_output=True).returncode != 0:
+                    print(f"{LABELS[kind]:<28} {'(this kernel lacks ' + probe + ')':>24}")
+                    continue
+                subprocess.run(["ip", "-n", node, "link", "del", "probe0"], capture_output=True)
             with tempfile.TemporaryDirectory() as tmp:
                 out = subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable,
                                       os.path.abspath(__file__), "--inner", "--kind", kind, "--tmp", tmp,
@@ -90,6 +119,9 @@ def outer(a):
             prefix = LABELS[kind].rsplit(" ", 1)[0]
             rows += [(f"{prefix} {verb}", {impl: v[verb] for impl, v in samples["verbs"].items()}) for verb in ("ADD", "DEL")]
         for label, t in rows:
+            if "reference" not in t:
+                print(f"{label:<28} {statistics.median(t['ours']) * 1e3:8.2f} {'-':>8} {'-':>6}   (Debian has none)")
+                continue
             mo, mr = statistics.median(t["ours"]) * 1e3, statistics.median(t["reference"]) * 1e3
             ao, ar = statistics.mean(t["ours"]), statistics.mean(t["reference"])
             print(f"{label:<28} {mo:8.2f} {mr:8.2f} {mo / mr:6.2f}   ({ao / ar:.2f})")
@@ -111,6 +143,9 @@ def main():
     ap.add_argument("scenarios", nargs="*", default=["loopback", "ptp", "bridge"])
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
+    if "interfaces" in a.scenarios:
+        i = a.scenarios.index("interfaces")
+        a.scenarios[i:i + 1] = INTERFACES
     inner(a) if a.inner else outer(a)
 
 if __name__ == "__main__":

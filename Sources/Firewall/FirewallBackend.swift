@@ -66,7 +66,7 @@ public struct NodeFirewallProbe: FirewallProbe {
     /// (`/proc/net/ip_tables_names` lists it): that counts as iptables in use. kube-proxy's own
     /// chains (`KUBE-*`) do not count: they say nothing about which CNI layout the node has.
     public func iptablesInUse() -> Bool {
-        if tools.host.legacyNATLoaded(.v4) { return true }
+        if tools.host.legacyTableLoaded(.v4, "nat") { return true }
         do {
             return try tools.host.nftables().chains(in: NFTTableRef(.ip, "nat")).contains { $0.ref.name.hasPrefix("CNI-") }
         } catch {

@@ -13,18 +13,18 @@ public struct FirewallHost: Sendable {
     public var netfilter: TransportOpener
     /// Finds and runs iptables-save and iptables-restore.
     public var programs: any ProgramRunner
-    /// Whether iptables-legacy's nat table of a family is loaded there
-    /// (``IPTablesTools/legacyNATLoaded(_:)``: procfs, as its rules cannot be read without
-    /// running a program).
-    public var legacyNATLoaded: @Sendable (IPFamily) -> Bool
+    /// Whether iptables-legacy's table of a family (`nat`, `filter`) is loaded there
+    /// (``IPTablesTools/legacyTableLoaded(_:table:)``: procfs, as its rules cannot be read
+    /// without running a program).
+    public var legacyTableLoaded: @Sendable (IPFamily, String) -> Bool
 
     public init(
         netfilter: TransportOpener = .callingThread(.netfilter), programs: any ProgramRunner = ChildProcessRunner(),
-        legacyNATLoaded: @escaping @Sendable (IPFamily) -> Bool = IPTablesTools.legacyNATLoaded
+        legacyTableLoaded: @escaping @Sendable (IPFamily, String) -> Bool = { IPTablesTools.legacyTableLoaded($0, table: $1) }
     ) {
         self.netfilter = netfilter
         self.programs = programs
-        self.legacyNATLoaded = legacyNATLoaded
+        self.legacyTableLoaded = legacyTableLoaded
     }
 
     /// The calling thread's namespace and this machine's programs.

@@ -14,7 +14,9 @@ extension BridgePlugin {
     /// the reference runs everything in a row.
     /// - The container interface is deleted (its veth peer and bridge port go with it), then IPAM
     ///   DEL runs, in that order, so an address is never handed out while still configured
-    ///   (plugins#666).
+    ///   (plugins#666). With dhcp IPAM, whose daemon sends DHCPRELEASE through the interface,
+    ///   the addresses are removed first, then IPAM DEL runs, then the interface is deleted (the
+    ///   reference deletes the interface first, so its dhcp leases are never released).
     /// - The spoof-check rules (found by container ID and interface name) and the masquerade rules
     ///   (found by chain name and comment; the addresses, read from the interface before it goes,
     ///   or else from `prevResult`, only narrow the work) are removed.
@@ -36,9 +38,12 @@ extension BridgePlugin {
             }
         }
         // The container's socket and the IPAM delegate are used by this strand only until it is joined.
+        let leaseNeedsInterface = config.ipamType == "dhcp"
+        let global = addresses
         let interfaceAndLease = ConcurrentStep { () -> CleanupErrors in
             var strand = CleanupErrors()
-            if let removal {
+            let deleteInterface = {
+                guard let removal else { return }
                 strand.run("delete \"\(context.ifName)\"") { () throws in
                     do {
                         try removal.stack.netlink.deleteLink(removal.link)
@@ -46,9 +51,24 @@ extension BridgePlugin {
                     }
                 }
             }
+            if leaseNeedsInterface, let removal {
+                // dhcp releases its lease through the interface: the addresses go first (no
+                // address is still configured once it is released), the interface after.
+                strand.run("remove the addresses of \"\(context.ifName)\"") { () throws in
+                    for address in global {
+                        do {
+                            try removal.stack.netlink.deleteAddress(Address(address, index: removal.link.index))
+                        } catch let error as NetlinkError where error.isNotFound {
+                        }
+                    }
+                }
+            } else {
+                deleteInterface()
+            }
             if config.isLayer3 {
                 strand.run("IPAM DEL") { try context.ipam.execDel() }
             }
+            if leaseNeedsInterface { deleteInterface() }
             return strand
         }
 

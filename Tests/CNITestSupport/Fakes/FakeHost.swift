@@ -63,7 +63,7 @@ public final class FakeHost: @unchecked Sendable {
     public var firewall: FirewallHost {
         let kernel = self.kernel, host = self.host, legacy = legacyIPTables
         return FirewallHost(
-            netfilter: TransportOpener { kernel.transport(host, .netfilter) }, programs: programs, legacyNATLoaded: { _ in legacy })
+            netfilter: TransportOpener { kernel.transport(host, .netfilter) }, programs: programs, legacyTableLoaded: { _, _ in legacy })
     }
 
     /// Runs one verb of `plugin` through `PluginMain`, as a runtime would exec it: `CNI_*` for

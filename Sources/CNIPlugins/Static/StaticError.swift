@@ -1,0 +1,31 @@
+import CNI
+import DomainErrors
+
+/// Everything static can fail with. Messages are the reference plugin's; the code decides the
+/// kind, and so the CNI error code (the reference reports every failure as 999).
+public struct StaticError: DomainError, Equatable, Sendable {
+    public enum Code: Equatable, Sendable {
+        /// The network configuration is wrong (code 7).
+        case invalidConfig
+        /// `CNI_ARGS` is malformed or carries a bad value (code 4).
+        case invalidArgs
+        /// CHECK found the attachment differs from the config (999, as the reference).
+        case mismatch
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var kind: ErrorKind {
+        switch code {
+        case .invalidConfig: return .invalidConfig
+        case .invalidArgs: return .invalidEnvironment
+        case .mismatch: return .checkFailed
+        }
+    }
+}

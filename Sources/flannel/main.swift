@@ -1,0 +1,4 @@
+import CNI
+import Flannel
+
+PluginMain.run(FlannelPlugin(), about: "CNI flannel plugin (swift-cni)")

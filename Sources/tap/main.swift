@@ -1,0 +1,4 @@
+import CNI
+import Tap
+
+PluginMain.run(TapPlugin(), about: "CNI tap plugin (swift-cni)")

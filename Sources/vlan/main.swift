@@ -1,0 +1,4 @@
+import CNI
+import VLAN
+
+PluginMain.run(VLANPlugin(), about: "CNI vlan plugin (swift-cni)")
