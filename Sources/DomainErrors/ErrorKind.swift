@@ -27,3 +27,11 @@ public enum ErrorKind: Sendable, Hashable {
     /// Anything else: the kernel refused, a helper program failed, an invariant broke.
     case `internal`
 }
+
+extension ErrorKind {
+    /// The kind of `error` when it is a domain error (a wrapper whose failure is its cause's, such
+    /// as a plugin's firewall failure, takes its cause's kind); ``internal`` for anything else.
+    public init(of error: (any Error)?) {
+        self = (error as? any DomainError)?.kind ?? .internal
+    }
+}

@@ -45,10 +45,10 @@ public struct FirewallPluginError: DomainError, Sendable {
         switch code {
         case .invalidConfig: return .invalidConfig
         case .decoding: return .decoding
-        case .unavailable: return .unavailable
-        case .firewall: return (cause as? any DomainError)?.kind ?? .internal
+        case .firewall: return ErrorKind(of: cause)
         case .firewalld: return .internal
         case .checkFailed: return .checkFailed
+        case .unavailable: return .unavailable
         }
     }
 }

@@ -53,7 +53,7 @@ public struct PortMapError: DomainError, Sendable {
         case .invalidConfig: return .invalidConfig
         case .decoding: return .decoding
         case .unavailable: return .unavailable
-        case .firewall: return (cause as? any DomainError)?.kind ?? .internal
+        case .firewall: return ErrorKind(of: cause)
         case .checkFailed: return .checkFailed
         case .system: return .internal
         }
