@@ -43,6 +43,10 @@ let package = Package(
         .executable(name: "static", targets: ["static"]),
         .executable(name: "flannel", targets: ["flannel"]),
         .executable(name: "dhcp", targets: ["dhcp"]),
+        .executable(name: "tuning", targets: ["tuning"]),
+        .executable(name: "sbr", targets: ["sbr"]),
+        .executable(name: "bandwidth", targets: ["bandwidth"]),
+        .executable(name: "vrf", targets: ["vrf"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -114,6 +118,10 @@ let package = Package(
         .target(
             name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
             path: "Sources/CNIPlugins/DHCP"),
+        .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning"),
+        .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
+        .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth"),
+        .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF"),
 
         .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
         .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
@@ -130,6 +138,10 @@ let package = Package(
         .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
         .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
         .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
+        .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
+        .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
+        .executableTarget(name: "bandwidth", dependencies: ["Bandwidth"], linkerSettings: executableLinking),
+        .executableTarget(name: "vrf", dependencies: ["VRF"], linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -160,8 +172,8 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: [
-                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
-                "Netlink", "CNITestSupport",
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
+                "Bandwidth", "VRF", "PluginKit", "DomainErrors", "Netlink", "CNITestSupport",
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),

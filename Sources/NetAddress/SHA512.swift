@@ -17,4 +17,12 @@ public enum SHA512 {
     public static func hex(_ text: String) -> String {
         digest(Array(text.utf8)).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
+
+    /// The reference's `utils.MustFormatHashWithPrefix(length, prefix, toHash)`: `prefix` followed
+    /// by the lowercase hex of sha512(`toHash`), cut to `length` characters in all (firewall chain
+    /// names, bandwidth's ifb devices).
+    public static func name(length: Int, prefix: String = "", of toHash: String) -> String {
+        precondition(prefix.utf8.count < length && length <= 128, "invalid length")
+        return String((prefix + hex(toHash)).prefix(length))
+    }
 }

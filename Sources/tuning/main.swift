@@ -1,0 +1,4 @@
+import CNI
+import Tuning
+
+PluginMain.run(TuningPlugin(), about: "CNI tuning plugin (swift-cni)")

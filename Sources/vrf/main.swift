@@ -1,0 +1,4 @@
+import CNI
+import VRF
+
+PluginMain.run(VRFPlugin(), about: "CNI vrf plugin (swift-cni)")
