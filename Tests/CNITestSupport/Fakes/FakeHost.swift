@@ -111,16 +111,19 @@ extension FakeHost {
         public var leases: [String]
     }
 
-    /// Runs `command` once on a fresh machine (from `make`, with a container `pod1`) to learn its
-    /// steps, then once for each step on another fresh machine, with that step failing, and hands
-    /// each machine and run to `check`. Notes in ``StepFailures/leases`` every failed run that
-    /// did not give back what IPAM allocated: the rule every ADD must keep.
+    /// Runs `command` once on a fresh machine (from `make`, with a container `pod1` that `prepare`
+    /// fills, as an earlier plugin of a chain would) to learn its steps, then once for each step on
+    /// another fresh machine, with that step failing, and hands each machine and run to `check`.
+    /// Notes in ``StepFailures/leases`` every failed run that did not give back what IPAM
+    /// allocated: the rule every ADD must keep.
     public static func failingEachStep<Plugin: CNIPlugin>(
         of command: String, config: String, machine make: () -> FakeHost = { FakeHost() },
+        prepare: (FakeHost, FakeNamespace) -> Void = { _, _ in },
         plugin: (FakeHost) -> Plugin, check: (FakeStep, FakeHost, FakeNamespace, PluginRun) -> Void
     ) -> StepFailures {
         let probe = make()
         let probePod = probe.addContainer("pod1")
+        prepare(probe, probePod)
         let before = probe.kernel.journal.count
         let clean = probe.run(plugin(probe), command, config: config, in: probePod)
         precondition(clean.status == 0, "\(command) fails without a fault: \(clean.stdout)")
@@ -128,6 +131,7 @@ extension FakeHost {
         for step in outcome.steps {
             let machine = make()
             let pod = machine.addContainer("pod1")
+            prepare(machine, pod)
             machine.kernel.fail(step)
             let run = machine.run(plugin(machine), command, config: config, in: pod)
             if run.status != 0 { outcome.failed += 1 }

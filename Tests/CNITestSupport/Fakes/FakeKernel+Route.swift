@@ -168,7 +168,7 @@ extension FakeKernel {
             if let parent = attributes[t(IFLA_LINK)]?.s32 {
                 guard current.linkIndex(parent) != nil else { throw Refusal(.operationNotSupportedByDevice, "no parent") }
             }
-            add(link, txQueueLength: nil, to: target)
+            add(link, txQueueLength: attributes[t(IFLA_TXQLEN)]?.u32, to: target)
         }
     }
 
@@ -183,8 +183,9 @@ extension FakeKernel {
     private func add(_ link: Link, txQueueLength: UInt32?, to ns: FakeNamespace) -> Int32 {
         var link = link
         link.index = ns.nextIndex
+        link.txQueueLength = txQueueLength ?? 1000
         ns.nextIndex += 1
-        ns.links.append(FakeLink(link: link, txQueueLength: txQueueLength ?? 1000))
+        ns.links.append(FakeLink(link: link))
         return link.index
     }
 
@@ -207,10 +208,11 @@ extension FakeKernel {
         let flags = InterfaceFlags(rawValue: request.payload.integer(UInt32.self, at: 8) ?? 0)
         let change = InterfaceFlags(rawValue: request.payload.integer(UInt32.self, at: 12) ?? 0)
         let attributes = try AttributeList(parsing: request.payload, from: 16)
-        for flag in [InterfaceFlags.up, .promiscuous] where change.contains(flag) {
+        for flag in [InterfaceFlags.up, .promiscuous, .allMulticast] where change.contains(flag) {
             if flags.contains(flag) { ns.links[i].link.flags.insert(flag) } else { ns.links[i].link.flags.remove(flag) }
         }
         if let mtu = attributes[t(IFLA_MTU)]?.u32 { ns.links[i].link.mtu = mtu }
+        if let length = attributes[t(IFLA_TXQLEN)]?.u32 { ns.links[i].link.txQueueLength = length }
         if let mac = attributes[t(IFLA_ADDRESS)].flatMap({ MACAddress(bytes: $0.payload) }) { ns.links[i].link.mac = mac }
         if let master = attributes[t(IFLA_MASTER)]?.s32 {
             if master == 0 {

@@ -184,6 +184,5 @@ struct FakeLink {
     var peer: (namespace: Int32, index: Int32)?
     /// A bridge port's (or bridge's) VLANs.
     var vlans: [BridgeVLAN] = []
-    var txQueueLength: UInt32 = 1000
     var isUp: Bool { link.flags.contains(.up) }
 }
