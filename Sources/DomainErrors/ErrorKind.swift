@@ -9,6 +9,9 @@ public enum ErrorKind: Sendable, Hashable {
     case invalidConfig
     /// A document (the config, a result, a delegate's output) is not of the type it must be.
     case decoding
+    /// A document is of a `cniVersion` that cannot be read as the config's (a `prevResult` of
+    /// another version).
+    case incompatibleVersion
     /// A `CNI_*` environment variable (or `CNI_ARGS`) is missing or invalid.
     case invalidEnvironment
     /// A file operation failed.

@@ -11,11 +11,30 @@ extension ErrorKind {
         switch self {
         case .invalidConfig: return .invalidNetworkConfig  // 7
         case .decoding: return .decodingFailure  // 6
+        case .incompatibleVersion: return .incompatibleCNIVersion  // 1
         case .invalidEnvironment: return .invalidEnvironmentVariables  // 4
         case .io: return .ioFailure  // 5
         case .tryAgain: return .tryAgainLater  // 11
         case .unavailable: return .pluginNotAvailable  // 50
         case .notFound, .conflict, .checkFailed, .internal: return .internal  // 999
+        }
+    }
+}
+
+extension ErrorKind {
+    /// The kind of a CNI error that a domain error wraps (libcni's `prevResult` check, a
+    /// delegate's error): the table above read backwards, so the runtime sees the code the CNI
+    /// error had; a code no kind stands for alone is ``internal``.
+    public init(cniCode code: CNIError.Code) {
+        switch code {
+        case .invalidNetworkConfig: self = .invalidConfig
+        case .decodingFailure: self = .decoding
+        case .incompatibleCNIVersion: self = .incompatibleVersion
+        case .invalidEnvironmentVariables: self = .invalidEnvironment
+        case .ioFailure: self = .io
+        case .tryAgainLater: self = .tryAgain
+        case .pluginNotAvailable: self = .unavailable
+        default: self = .internal
         }
     }
 }

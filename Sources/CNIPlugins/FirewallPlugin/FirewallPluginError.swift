@@ -13,6 +13,9 @@ public struct FirewallPluginError: DomainError, Sendable {
         case invalidConfig
         /// A value of the wrong JSON type.
         case decoding
+        /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
+        /// for a result of another version).
+        case prevResult(CNIError.Code)
         /// iptables or nftables refused or failed; `cause` has the firewall's error.
         case firewall
         /// firewalld (or the bus) refused or failed.
@@ -45,6 +48,7 @@ public struct FirewallPluginError: DomainError, Sendable {
         switch code {
         case .invalidConfig: return .invalidConfig
         case .decoding: return .decoding
+        case .prevResult(let code): return ErrorKind(cniCode: code)
         case .firewall: return ErrorKind(of: cause)
         case .firewalld: return .internal
         case .checkFailed: return .checkFailed

@@ -11,6 +11,9 @@ public struct PortMapError: DomainError, Sendable {
         case invalidConfig
         /// A value of the wrong JSON type.
         case decoding
+        /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
+        /// for a result of another version).
+        case prevResult(CNIError.Code)
         /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
         /// has the firewall's error.
         case firewall
@@ -52,6 +55,7 @@ public struct PortMapError: DomainError, Sendable {
         switch code {
         case .invalidConfig: return .invalidConfig
         case .decoding: return .decoding
+        case .prevResult(let code): return ErrorKind(cniCode: code)
         case .unavailable: return .unavailable
         case .firewall: return ErrorKind(of: cause)
         case .checkFailed: return .checkFailed
