@@ -7,24 +7,9 @@
 /// ack, `Errno`, `SysctlError`, `FileError`) are not domain errors: they travel as a ``cause``,
 /// whole, and are never flattened into text before the message is printed.
 ///
-/// A module declares its errors as a struct with a `Code` enum of its own reasons (what its
-/// callers and tests match on) and classifies each reason once, where the type is defined:
-///
-/// ```swift
-/// public struct BridgeError: DomainError {
-///     public enum Code: Sendable, Hashable { case invalidConfig, notABridge, system }
-///     public var code: Code
-///     public var message: String
-///     public var cause: (any Error)?
-///     public var kind: ErrorKind {
-///         switch code {
-///         case .invalidConfig: return .invalidConfig
-///         case .notABridge: return .conflict
-///         case .system: return .internal
-///         }
-///     }
-/// }
-/// ```
+/// A module declares its errors as a ``CodedError`` over an enum of its own reasons (what its
+/// callers and tests match on, ``ErrorCode``), classifying each reason once, where it is defined;
+/// an error with more to carry (an errno, a path) adopts this protocol directly.
 public protocol DomainError: Error, CustomStringConvertible {
     /// The classification the CNI code is derived from.
     var kind: ErrorKind { get }

@@ -7,17 +7,9 @@ import DomainErrors
 /// own throws (loopback, ptp, the single-interface and meta plugins). A plugin whose callers or
 /// tests tell its failures apart declares a `<Name>Error` with a `Code` instead (see
 /// ``DomainErrors/DomainError``).
-public struct PluginError: DomainError {
-    public var kind: ErrorKind
-    public var message: String
-    public var cause: (any Error)?
+public typealias PluginError = CodedError<ErrorKind>
 
-    public init(_ kind: ErrorKind, _ message: String, cause: (any Error)? = nil) {
-        self.kind = kind
-        self.message = message
-        self.cause = cause
-    }
-
+extension PluginError {
     /// A config value that cannot work (code 7).
     public static func config(_ message: String) -> PluginError { PluginError(.invalidConfig, message) }
 

@@ -6,45 +6,38 @@ import DomainErrors
 /// decided here: configuration mistakes are 7 (the user fixes the network config), everything
 /// else is 999 as in the reference. (A value of the wrong JSON type is the config reader's
 /// `GoReadError`, code 6; the masquerade's `FirewallError` carries its own kind: 7, 11 or 999.)
-public struct BridgeError: DomainError {
-    public enum Code: Hashable, Sendable {
-        /// The network config (or the MAC request) is invalid.
-        case invalidConfig
-        /// A link named like the bridge exists and is not a bridge.
-        case notABridge
-        /// The bridge already carries a conflicting gateway address (and `forceAddress` is off).
-        case addressConflict
-        /// The host veth did not come up in time.
-        case portDown
-        /// IPAM answered without addresses.
-        case noAddresses
-        /// CHECK found the attachment not as ADD left it.
-        case checkFailed
-        /// A spoof-check (nftables) operation failed.
-        case firewall
-        /// A kernel operation failed; see the cause.
-        case system
-    }
+public typealias BridgeError = CodedError<BridgeErrorCode>
 
-    public var code: Code
-    public var message: String
-    public var cause: (any Error)?
+/// The reasons of ``BridgeError``.
+public enum BridgeErrorCode: ErrorCode, Hashable {
+    /// The network config (or the MAC request) is invalid.
+    case invalidConfig
+    /// A link named like the bridge exists and is not a bridge.
+    case notABridge
+    /// The bridge already carries a conflicting gateway address (and `forceAddress` is off).
+    case addressConflict
+    /// The host veth did not come up in time.
+    case portDown
+    /// IPAM answered without addresses.
+    case noAddresses
+    /// CHECK found the attachment not as ADD left it.
+    case checkFailed
+    /// A spoof-check (nftables) operation failed.
+    case firewall
+    /// A kernel operation failed; see the cause.
+    case system
 
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
-    public var kind: ErrorKind {
-        switch code {
+    public var kind: ErrorKind? {
+        switch self {
         case .invalidConfig: return .invalidConfig
         case .notABridge, .addressConflict: return .conflict
         case .checkFailed: return .checkFailed
         case .portDown, .noAddresses, .firewall, .system: return .internal
         }
     }
+}
 
+extension BridgeError {
     static func config(_ message: String) -> BridgeError { BridgeError(.invalidConfig, message) }
 
     /// Runs `body`, turning a failure into `code` with `message` and the failure as its cause.

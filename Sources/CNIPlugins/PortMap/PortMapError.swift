@@ -5,37 +5,44 @@ import NFTables
 
 /// What went wrong in portmap, with a message naming the object (mapping, chain, container) and the
 /// underlying cause. Its kind is decided here; a firewall failure keeps the kind of its own error.
-public struct PortMapError: DomainError, Sendable {
-    public enum Code: Sendable, Hashable {
-        /// A config or runtimeConfig value that cannot work (bad port, unknown protocol or backend).
-        case invalidConfig
-        /// A value of the wrong JSON type.
-        case decoding
-        /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
-        /// for a result of another version).
-        case prevResult(CNIError.Code)
-        /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
-        /// has the firewall's error.
-        case firewall
-        /// CHECK found rules missing or different.
-        case checkFailed
-        /// STATUS: the selected backend cannot be used here.
-        case unavailable
-        /// Anything else the kernel refused (route lookup, sysctl).
-        case system
+public typealias PortMapError = CodedError<PortMapErrorCode>
+
+/// The reasons of ``PortMapError``.
+public enum PortMapErrorCode: ErrorCode, Hashable {
+    /// A config or runtimeConfig value that cannot work (bad port, unknown protocol or backend).
+    case invalidConfig
+    /// A value of the wrong JSON type.
+    case decoding
+    /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
+    /// for a result of another version).
+    case prevResult(CNIError.Code)
+    /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
+    /// has the firewall's error.
+    case firewall
+    /// CHECK found rules missing or different.
+    case checkFailed
+    /// STATUS: the selected backend cannot be used here.
+    case unavailable
+    /// Anything else the kernel refused (route lookup, sysctl).
+    case system
+
+    /// Config mistakes are 7 and type errors 6, as the spec defines them; STATUS's "cannot service
+    /// ADD" is 50; a firewall failure has its own error's kind (a transient xtables lock is 11). The
+    /// rest stays 999, the code the reference reports every failure with.
+    public var kind: ErrorKind? {
+        switch self {
+        case .invalidConfig: return .invalidConfig
+        case .decoding: return .decoding
+        case .prevResult(let code): return ErrorKind(cniCode: code)
+        case .unavailable: return .unavailable
+        case .firewall: return nil
+        case .checkFailed: return .checkFailed
+        case .system: return .internal
+        }
     }
+}
 
-    public var code: Code
-    public var message: String
-    /// For `.firewall`: the firewall's error, whose kind is this error's.
-    public var cause: (any Error)?
-
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
-
+extension PortMapError {
     static func config(_ message: String) -> PortMapError { PortMapError(.invalidConfig, message) }
 
     /// A firewall error with what portmap was doing.
@@ -46,20 +53,5 @@ public struct PortMapError: DomainError, Sendable {
     /// An nftables error with what portmap was doing.
     init(_ context: String, _ error: NFTError) {
         self.init(.firewall, context, cause: error)
-    }
-
-    /// Config mistakes are 7 and type errors 6, as the spec defines them; STATUS's "cannot service
-    /// ADD" is 50; a firewall failure has its own error's kind (a transient xtables lock is 11). The
-    /// rest stays 999, the code the reference reports every failure with.
-    public var kind: ErrorKind {
-        switch code {
-        case .invalidConfig: return .invalidConfig
-        case .decoding: return .decoding
-        case .prevResult(let code): return ErrorKind(cniCode: code)
-        case .unavailable: return .unavailable
-        case .firewall: return ErrorKind(of: cause)
-        case .checkFailed: return .checkFailed
-        case .system: return .internal
-        }
     }
 }

@@ -3,26 +3,19 @@ import DomainErrors
 
 /// Everything static can fail with. Messages are the reference plugin's; the code decides the
 /// kind, and so the CNI error code (the reference reports every failure as 999).
-public struct StaticError: DomainError, Equatable, Sendable {
-    public enum Code: Equatable, Sendable {
-        /// The network configuration is wrong (code 7).
-        case invalidConfig
-        /// `CNI_ARGS` is malformed or carries a bad value (code 4).
-        case invalidArgs
-        /// CHECK found the attachment differs from the config (999, as the reference).
-        case mismatch
-    }
+public typealias StaticError = CodedError<StaticErrorCode>
 
-    public var code: Code
-    public var message: String
+/// The reasons of ``StaticError``.
+public enum StaticErrorCode: ErrorCode, Equatable {
+    /// The network configuration is wrong (code 7).
+    case invalidConfig
+    /// `CNI_ARGS` is malformed or carries a bad value (code 4).
+    case invalidArgs
+    /// CHECK found the attachment differs from the config (999, as the reference).
+    case mismatch
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var kind: ErrorKind {
-        switch code {
+    public var kind: ErrorKind? {
+        switch self {
         case .invalidConfig: return .invalidConfig
         case .invalidArgs: return .invalidEnvironment
         case .mismatch: return .checkFailed
