@@ -67,6 +67,8 @@ let package = Package(
 
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        // The one shape of every module's own errors (`DomainError`) and the kinds CNI codes come from.
+        .target(name: "DomainErrors"),
         // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
         // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
         .target(name: "Posix", dependencies: [system]),
@@ -77,30 +79,31 @@ let package = Package(
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "DomainErrors", "NetAddress", "Posix", system]),
         // nftables over libnftnl (one batch per operation).
         .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system]),
+        .target(
+            name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system]),
         // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
         // only the firewall plugin links it, for firewalld.
         .target(name: "DBus", dependencies: [system]),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink.
-        .target(name: "CNI", dependencies: ["NetAddress", "Posix", "Spawn", system]),
+        .target(name: "CNI", dependencies: ["DomainErrors", "NetAddress", "Posix", "Spawn", system]),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
         // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
-        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
+        .target(name: "PluginKit", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", system]),
 
         // One library per plugin, so each binary carries only its own code.
-        .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
-        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
-        .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
+        .target(name: "Loopback", dependencies: ["PluginKit", "DomainErrors"], path: "Sources/CNIPlugins/Loopback"),
+        .target(name: "HostLocal", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
+        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge"),
+        .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP"),
+        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
         .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
         .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
         .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
@@ -108,12 +111,12 @@ let package = Package(
         .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
         .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
         .target(
-            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus"], path: "Sources/CNIPlugins/FirewallPlugin",
+            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "DomainErrors"], path: "Sources/CNIPlugins/FirewallPlugin",
             exclude: ["README.md"]),
-        .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static"),
-        .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
+        .target(name: "Static", dependencies: ["CNI", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/Static"),
+        .target(name: "Flannel", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
         .target(
-            name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
             path: "Sources/CNIPlugins/DHCP"),
         .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning"),
         .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
@@ -149,14 +152,19 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
+        .target(
+            name: "CNITestSupport",
+            dependencies: [
+                "CNetlinkShim", "CLibnftnl", "CNI", "Firewall", "LinuxNet", "NetAddress", "Netlink", "PluginKit", "Spawn", system,
+            ],
+            path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
-        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
+        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "Spawn", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
@@ -165,7 +173,7 @@ let package = Package(
             name: "PluginTests",
             dependencies: [
                 "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
-                "Bandwidth", "VRF", "PluginKit", "CNITestSupport",
+                "Bandwidth", "VRF", "PluginKit", "DomainErrors", "Netlink", "CNITestSupport",
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),

@@ -29,7 +29,7 @@ extension BridgePlugin {
         var errors = CleanupErrors()
         var addresses: [IPNetwork] = []
         var removal: (stack: NetworkStack, link: Link)?
-        if let container = try ContainerNamespace.openForDelete(context) {
+        if let container = try resources.containerForDelete(context) {
             // A link that vanishes meanwhile is simply not found.
             let found = errors.run("look up \"\(context.ifName)\"") { try VethPair.lookup(named: context.ifName, in: container) }
             if let (link, global) = found ?? nil {
@@ -77,14 +77,14 @@ extension BridgePlugin {
         }
         if config.macSpoofCheck {
             errors.run("spoof check teardown") { () throws in
-                try SpoofCheck(containerID: context.containerID, ifName: context.ifName).teardown()
+                try SpoofCheck(containerID: context.containerID, ifName: context.ifName, netfilter: firewall.netfilter).teardown()
             }
         }
         if config.isLayer3 && config.ipMasq {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName, addresses: addresses)
             errors.run("masquerade teardown") { () throws in
-                try Masquerade().teardown(attachment)
+                try Masquerade(host: firewall).teardown(attachment)
             }
         }
         // The strand reports its own failures; `join` itself fails only if the strand threw.

@@ -18,10 +18,18 @@ import PluginKit
 /// - CHECK also checks the host veth, its address and route, and the masquerade rules;
 /// - GC removes masquerade rules of stale attachments and forwards GC to IPAM.
 public struct PTPPlugin: CNIPlugin {
-    /// The masquerade backends (replaceable in tests).
+    /// The host's and the containers' namespaces.
+    public var resources: HostResources
+    /// The masquerade backends, on the host's firewall.
     public var masquerade: Masquerade
 
-    public init(masquerade: Masquerade = Masquerade()) {
+    public init(resources: HostResources = .process, firewall: FirewallHost = .process) {
+        self.init(resources: resources, masquerade: Masquerade(host: firewall))
+    }
+
+    /// With masquerade backends of the caller's choosing (tests).
+    public init(resources: HostResources = .process, masquerade: Masquerade) {
+        self.resources = resources
         self.masquerade = masquerade
     }
 
@@ -46,7 +54,7 @@ public struct PTPPlugin: CNIPlugin {
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
         let previous = context.config.readablePrevResult
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
-        let links = ConcurrentStep { Self.deleteLinks(context, previous: previous) }
+        let links = ConcurrentStep { deleteLinks(context, previous: previous) }
         var errors = CleanupErrors()
         if config.ipMasq {
             errors.run("tear down masquerade") { try masq.teardown(addresses) }
@@ -63,9 +71,9 @@ public struct PTPPlugin: CNIPlugin {
     /// The container veth (and with it the host end). Without a netns (none given, or gone), the
     /// host end `previous` names: it outlives a deleted namespace for a while, and for good if
     /// something still holds the namespace.
-    static func deleteLinks(_ context: PluginContext, previous: CNIResult?) -> CleanupErrors {
+    func deleteLinks(_ context: PluginContext, previous: CNIResult?) -> CleanupErrors {
         var errors = CleanupErrors()
-        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
+        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
         if let container = opened ?? nil {
             errors.run("delete \(context.ifName)") { _ = try VethPair.delete(named: context.ifName, in: container) }
         } else if let previous {
@@ -109,10 +117,10 @@ public struct PTPPlugin: CNIPlugin {
     /// result's container addresses: a random name may have been drawn again since. The kernel
     /// may be destroying it at the same moment (a deleted namespace takes its veths with it,
     /// asynchronously): a link that vanishes on the way counts as deleted.
-    static func deleteHostVeth(of result: CNIResult, _ context: PluginContext) throws {
+    func deleteHostVeth(of result: CNIResult, _ context: PluginContext) throws {
         guard let name = result.interfaces.first(where: { $0.sandbox == nil })?.name else { return }
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let ours = Set(containerAddresses(of: result, context).map { IPNetwork(host: $0.address) })
+        let host = try resources.hostStack()
+        let ours = Set(Self.containerAddresses(of: result, context).map { IPNetwork(host: $0.address) })
         do {
             guard let link = try host.netlink.link(named: name), link.kind == .veth else { return }
             var routed = false
