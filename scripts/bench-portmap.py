@@ -18,7 +18,7 @@ usage: scripts/bench-portmap.py [--ours DIR] [--ref DIR] [-n ROUNDS] [--containe
 """
 import argparse, json, os, statistics, subprocess, sys, tempfile, time, uuid
 
-from benchlib import spawn
+from benchlib import add_implementation_args, spawn
 
 ALL_IMPLS = ("ours-nft", "ours-ipt", "debian")
 
@@ -141,11 +141,8 @@ def outer(a):
             print(f"ratio to debian at N={count}: " + ", ".join(ours))
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
-    ap.add_argument("--ref", default="/usr/lib/cni")
-    ap.add_argument("-n", type=int, default=50)
+    add_implementation_args(ap, 50)
     ap.add_argument("--containers", type=int, default=500)
     ap.add_argument("--impls", default=",".join(ALL_IMPLS), help="comma-separated subset of " + ",".join(ALL_IMPLS))
     ap.add_argument("--no-udp", action="store_true", help="publish two TCP ports (no conntrack flush on ADD and DEL)")

@@ -17,9 +17,9 @@ throwaway nodes; Debian's 1.1.1 always uses iptables). --masq-backend sets `ipMa
 result as prevResult, as libcni does from its cache. --per-verb adds an ADD row and a DEL row under
 each ADD+DEL row.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, uuid
+import argparse, json, os, statistics, sys
 
-from benchlib import spawn
+from benchlib import add_implementation_args, run_in_throwaway_node, spawn
 
 LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL"}
 
@@ -64,27 +64,10 @@ def outer(a):
         print(f"ipMasqBackend: {a.masq_backend or 'default'}; DEL with prevResult: {'yes' if a.prev_result else 'no'}")
     print(f"{'scenario':<28} {'ours ms':>8} {'ref ms':>8} {'ratio':>6}   median of {a.n} (mean ratio)")
     for kind in a.scenarios:
-        tag = uuid.uuid4().hex[:6]
-        node, ctr = f"swcni-bench-{tag}-n", f"swcni-bench-{tag}-c"
-        made = []
-        try:
-            for ns in (node, ctr):
-                subprocess.run(["ip", "netns", "add", ns], check=True)
-                made.append(ns)
-                subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-            with tempfile.TemporaryDirectory() as tmp:
-                out = subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable,
-                                      os.path.abspath(__file__), "--inner", "--kind", kind, "--tmp", tmp,
-                                      "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
-                                      "-n", str(a.n)] + (["--masq-backend", a.masq_backend] if a.masq_backend else [])
-                                 + (["--prev-result"] if a.prev_result else []),
-                                 check=True, capture_output=True, text=True)
-        except subprocess.CalledProcessError as e:
-            sys.exit(f"{kind}: {e.stderr.strip()}")
-        finally:
-            for ns in made:
-                subprocess.run(["ip", "netns", "del", ns])
-        samples = json.loads(out.stdout)
+        out = run_in_throwaway_node(__file__, kind, ["--kind", kind, "--ours", a.ours, "--ref", a.ref, "-n", str(a.n)]
+                                    + (["--masq-backend", a.masq_backend] if a.masq_backend else [])
+                                    + (["--prev-result"] if a.prev_result else []))
+        samples = json.loads(out)
         rows = [(LABELS[kind], samples["total"])]
         if a.per_verb and kind != "loopback":
             prefix = LABELS[kind].rsplit(" ", 1)[0]
@@ -95,11 +78,8 @@ def outer(a):
             print(f"{label:<28} {mo:8.2f} {mr:8.2f} {mo / mr:6.2f}   ({ao / ar:.2f})")
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
-    ap.add_argument("--ref", default="/usr/lib/cni")
-    ap.add_argument("-n", type=int, default=100)
+    add_implementation_args(ap, 100)
     ap.add_argument("--masq-backend", choices=["iptables", "nftables"],
                     help="ipMasqBackend for ptp and bridge (default: unset, each plugin's default)")
     ap.add_argument("--prev-result", action="store_true", help="DEL gets the ADD's result as prevResult")
