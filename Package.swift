@@ -3,15 +3,20 @@
 import PackageDescription
 
 // Plugins are exec'd once per pod operation, so start-up time is part of every ADD and DEL.
-// Release executables link the Swift runtime and libstdc++ statically (scripts/static-link holds a
-// linker script that redirects -lstdc++ to the archive), are not position-independent, export no
-// symbols and carry no symbol tables: each of these measurably shortens the dynamic loader's work at
-// every exec (see README, "Start-up"). libc, libm, libgcc_s, libmnl and (where used) libnftnl stay shared.
+// Every plugin is linked into one multi-call executable, `swift-cni`, installed once and linked
+// under each plugin's name (Sources/README.md). Release executables link the Swift runtime,
+// libstdc++ and libnftnl statically (scripts/static-link holds linker scripts that redirect -lstdc++
+// and -lnftnl to the archives), are not position-independent, export no symbols and carry no symbol
+// tables, link libgcc statically and only the shared libraries they use: each of these measurably
+// shortens the dynamic loader's work at every exec (see README, "Start-up"). Only libc and libmnl
+// stay shared.
 let staticLinkDir = Context.packageDirectory + "/scripts/static-link"
+// SWIFT_CNI_SYMBOLS=1 keeps the symbol table, for profiling (scripts/build-release.sh --symbols).
+let strip = Context.environment["SWIFT_CNI_SYMBOLS"] == nil ? ["-Xlinker", "--strip-all"] : []
 let releaseLinkFlags = [
-    "-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-Xlinker", "--strip-all",
-    "-L", staticLinkDir,
-]
+    "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc", "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "--as-needed", "-L", staticLinkDir,
+] + strip
 let executableLinking: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib"] + releaseLinkFlags, .when(configuration: .release))
 ]
@@ -22,17 +27,33 @@ let toolLinking: [LinkerSetting] = [
     .unsafeFlags(releaseLinkFlags, .when(configuration: .release))
 ]
 
+// Plugin code uses neither Regex nor Swift concurrency: without the implicit imports of
+// _StringProcessing and _Concurrency the executable does not carry those libraries (-2 MB).
+let lean: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        "-Xfrontend", "-disable-implicit-concurrency-module-import",
+    ])
+]
+
 let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
+/// The plugins, one library each under Sources/CNIPlugins; every one is linked into `swift-cni`.
+/// A new plugin is one more line here, and one line in its sources (Sources/README.md).
+let pluginLibraries: [Target] = [
+    .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback", swiftSettings: lean),
+    .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
+    .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge", swiftSettings: lean),
+    .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
+    .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
+            swiftSettings: lean),
+]
 
 let package = Package(
     name: "swift-cni",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "bridge", targets: ["bridge"]),
-        .executable(name: "ptp", targets: ["ptp"]),
-        .executable(name: "loopback", targets: ["loopback"]),
-        .executable(name: "host-local", targets: ["host-local"]),
-        .executable(name: "portmap", targets: ["portmap"]),
+        .executable(name: "swift-cni", targets: ["swift-cni"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -43,7 +64,9 @@ let package = Package(
         // C: kernel headers, macros Swift cannot import, _GNU_SOURCE calls.
         .target(name: "CNetlinkShim"),
         .systemLibrary(name: "CLibmnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
-        .systemLibrary(name: "CLibnftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
+        // libnftnl is linked statically into release executables (its archive is in libnftnl-dev),
+        // so that the plugins that never touch nftables do not load it at every exec.
+        .systemLibrary(name: "CLibnftnl"),
         // SHA-512 from the system's libcrypto, linked statically: the shared libcrypto.so.3
         // costs ~2.3 ms of constructors at every exec (measured), the static low-level API ~0.
         .target(
@@ -52,38 +75,35 @@ let package = Package(
         ),
 
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
-        .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        .target(name: "NetAddress", dependencies: ["CCryptoShim"], swiftSettings: lean),
 
         // rtnetlink over libmnl.
-        .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
+        .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system], swiftSettings: lean),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system], swiftSettings: lean),
         // nftables over libnftnl (one batch per operation).
-        .target(name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system]),
+        .target(
+            name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system],
+            swiftSettings: lean,
+            linkerSettings: [
+                .linkedLibrary("nftnl", .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-l:libnftnl.a"], .when(configuration: .release)),
+            ]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system]),
+        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system], swiftSettings: lean),
 
         // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system]),
+        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system], swiftSettings: lean),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
-        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system]),
+        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system], swiftSettings: lean),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
-        // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
-        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system]),
+        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system], swiftSettings: lean),
 
-        // One library per plugin, so each binary carries only its own code.
-        .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal"),
-        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge"),
-        .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
-
-        .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
-        .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
-        .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
-        .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
-        .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
+        // One executable holds every plugin library (each registers itself in its table).
+        .executableTarget(
+            name: "swift-cni", dependencies: pluginLibraries.map { .target(name: $0.name) },
+            swiftSettings: lean, linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -105,6 +125,6 @@ let package = Package(
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
         .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
-    ],
+    ] + pluginLibraries,
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,23 @@
 #!/usr/bin/env bash
-# Release build of every binary, the Swift runtime linked statically (one file each, no runtime to install).
+# Release build: the multi-call executable swift-cni (every plugin) and cnitool, each one file with
+# the Swift runtime linked in. Afterwards .build/release holds swift-cni, a symbolic link to it for
+# each plugin it holds (bridge, ptp, ...) and cnitool, so it can serve as a CNI_PATH as it is.
+#
+# usage: scripts/build-release.sh [--symbols]   (--symbols: keep the symbol table, for profiling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "${1:-}" = --symbols ] && export SWIFT_CNI_SYMBOLS=1
 scripts/deps.sh
-swift build -c release --static-swift-stdlib 2>&1 | grep -v -E "warning: .*(mktemp|tmpnam)" | tail -n 1
-echo "binaries: $(swift build -c release --static-swift-stdlib --show-bin-path)"
+quiet() { grep -v -E "warning: .*(mktemp|tmpnam)" | tail -n 1; }
+common=(-c release --static-swift-stdlib --disable-local-rpath)
+# The plugins use neither Regex nor Swift concurrency: no module of theirs (swift-system included)
+# imports _StringProcessing or _Concurrency, so the executable carries neither (-1.3 MB).
+lean=(-Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
+      -Xswiftc -Xfrontend -Xswiftc -disable-implicit-concurrency-module-import)
+swift build "${common[@]}" "${lean[@]}" --product swift-cni 2>&1 | quiet
+# cnitool's argument parser needs _Concurrency: built apart, so neither build undoes the other's.
+swift build "${common[@]}" --product cnitool --scratch-path .build/cnitool 2>&1 | quiet
+bin=$(swift build "${common[@]}" --show-bin-path)
+cp -f .build/cnitool/release/cnitool "$bin/cnitool"
+for p in $("$bin/swift-cni" --list); do ln -sfn swift-cni "$bin/$p"; done
+echo "binaries: $bin (swift-cni, links: $("$bin/swift-cni" --list | tr '\n' ' ')cnitool)"

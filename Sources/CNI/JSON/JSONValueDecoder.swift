@@ -1,3 +1,4 @@
+import NetAddress
 /// Decodes `Decodable` types from a ``JSONValue``, so plugins can read their configuration into
 /// typed structs without Foundation.
 ///
@@ -97,7 +98,7 @@ func mismatch(_ expected: Any.Type, _ found: JSONValue, _ path: [any CodingKey])
     case is [JSONValue].Type: name = "an array"
     case is [String: JSONValue].Type: name = "an object"
     case is Double.Type, is Float.Type: name = "a number"
-    default: name = "\(expected)".contains("Int") ? "an integer" : "\(expected)"
+    default: name = "\(expected)".containsText("Int") ? "an integer" : "\(expected)"
     }
     return DecodingError.typeMismatch(
         expected, .init(codingPath: path, debugDescription: "expected \(name), found \(found.kindDescription)"))

@@ -5,6 +5,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "ptp") { PTPPlugin() } }
+
 /// The `ptp` plugin: a veth pair per container and no bridge. The host end carries the IPAM
 /// gateway as a /32 (/128) and a host route to each container address; the container routes
 /// everything, its own subnet included, through that gateway. Options: see ``PTPConfig``.
