@@ -63,6 +63,8 @@ let package = Package(
     targets: [
         // C: kernel headers, macros Swift cannot import, _GNU_SOURCE calls.
         .target(name: "CNetlinkShim"),
+        // The multi-call binary's argv, taken from glibc instead of the runtime's /proc/self/maps walk.
+        .target(name: "CStartup"),
         .systemLibrary(name: "CLibmnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
         // libnftnl is linked statically into release executables (its archive is in libnftnl-dev),
         // so that the plugins that never touch nftables do not load it at every exec.
@@ -102,7 +104,7 @@ let package = Package(
 
         // One executable holds every plugin library (each registers itself in its table).
         .executableTarget(
-            name: "swift-cni", dependencies: pluginLibraries.map { .target(name: $0.name) },
+            name: "swift-cni", dependencies: ["CStartup"] + pluginLibraries.map { .target(name: $0.name) },
             swiftSettings: lean, linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
