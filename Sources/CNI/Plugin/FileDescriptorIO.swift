@@ -7,7 +7,8 @@ public enum FileDescriptorIO {
     /// Reads `fd` to its end, or until `limit` bytes are read.
     public static func readAll(_ fd: Int32, limit: Int = .max) throws(Errno) -> [UInt8] {
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 16384)
+        // Only read(2) writes it, and only what it wrote is copied out: not zero-filled.
+        var buffer = [UInt8](unsafeUninitializedCapacity: 16384) { _, count in count = 16384 }
         while out.count < limit {
             let wanted = min(buffer.count, limit - out.count)
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, wanted) }

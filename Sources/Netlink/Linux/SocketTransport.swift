@@ -37,7 +37,8 @@ public final class SocketTransport: NetlinkTransport {
         }
         self.socket = socket
         self.portID = mnl_socket_get_portid(socket)
-        self.buffer = [UInt8](repeating: 0, count: Self.receiveSize)
+        // Only the kernel writes it (and only what it wrote is read): not zero-filled.
+        self.buffer = [UInt8](unsafeUninitializedCapacity: Self.receiveSize) { _, count in count = Self.receiveSize }
     }
 
     deinit {
