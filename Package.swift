@@ -69,15 +69,8 @@ let package = Package(
         // libnftnl is linked statically into release executables (its archive is in libnftnl-dev),
         // so that the plugins that never touch nftables do not load it at every exec.
         .systemLibrary(name: "CLibnftnl"),
-        // SHA-512 from the system's libcrypto, linked statically: the shared libcrypto.so.3
-        // costs ~2.3 ms of constructors at every exec (measured), the static low-level API ~0.
-        .target(
-            name: "CCryptoShim",
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libcrypto.a"])]
-        ),
-
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
-        .target(name: "NetAddress", dependencies: ["CCryptoShim"], swiftSettings: lean),
+        .target(name: "NetAddress", swiftSettings: lean),
 
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system], swiftSettings: lean),
