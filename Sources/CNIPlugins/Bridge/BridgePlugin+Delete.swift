@@ -9,15 +9,16 @@ extension BridgePlugin {
     /// DEL, best-effort: every step runs even when an earlier one failed, the failures are
     /// reported together, and anything already gone counts as done.
     ///
-    /// Two strands run side by side. Deleting a veth mostly waits in the kernel (~10–30 ms in
-    /// `rcu_barrier`), while the firewall work mostly runs iptables-restore, so they overlap well;
-    /// the reference runs everything in a row.
-    /// - The container interface is deleted (its veth peer and bridge port go with it), then IPAM
-    ///   DEL runs, in that order, so an address is never handed out while still configured
-    ///   (plugins#666).
+    /// Three strands run side by side. Deleting a veth mostly waits in the kernel (~10–30 ms in
+    /// `rcu_barrier`), the firewall work mostly runs iptables-restore or waits on nftables, and
+    /// IPAM DEL execs the IPAM plugin; the reference runs everything in a row.
+    /// - The container interface's addresses are removed, then the interface is deleted (its veth
+    ///   peer and bridge port go with it) on a thread of its own.
+    /// - IPAM DEL runs on another as soon as the addresses are gone (after the link, if they could
+    ///   not be removed), so an address is never handed out while still configured (plugins#666).
     /// - The spoof-check rules (found by container ID and interface name) and the masquerade rules
     ///   (found by chain name and comment; the addresses, read from the interface before it goes,
-    ///   or else from `prevResult`, only narrow the work) are removed.
+    ///   or else from `prevResult`, only narrow the work) are removed on this thread.
     ///
     /// A `CNI_NETNS` that is empty or no longer exists skips the interface only. (The reference then
     /// releases the address and stops, leaking the masquerade rules: plugins#810, nerdctl and ctr
@@ -25,32 +26,12 @@ extension BridgePlugin {
     public func delete(_ context: PluginContext) throws {
         let config = BridgeConfig(lenient: context.config)
         var errors = CleanupErrors()
-        var addresses: [IPNetwork] = []
-        var removal: (stack: NetworkStack, link: Link)?
-        if let container = try ContainerNamespace.openForDelete(context) {
-            // A link that vanishes meanwhile is simply not found.
-            let found = errors.run("look up \"\(context.ifName)\"") { try VethPair.lookup(named: context.ifName, in: container) }
-            if let (link, global) = found ?? nil {
-                addresses = global
-                removal = (container, link)
-            }
+        let container = try ContainerNamespace.openForDelete(context)
+        let removal = ContainerVethRemoval(ifName: context.ifName, in: container, errors: &errors)
+        if config.isLayer3 {
+            removal.releaseLease { try context.ipam.execDel() }
         }
-        // The container's socket and the IPAM delegate are used by this strand only until it is joined.
-        let interfaceAndLease = ConcurrentStep { () -> CleanupErrors in
-            var strand = CleanupErrors()
-            if let removal {
-                strand.run("delete \"\(context.ifName)\"") { () throws in
-                    do {
-                        try removal.stack.netlink.deleteLink(removal.link)
-                    } catch let error as NetlinkError where error.isNotFound {
-                    }
-                }
-            }
-            if config.isLayer3 {
-                strand.run("IPAM DEL") { try context.ipam.execDel() }
-            }
-            return strand
-        }
+        var addresses = removal.addresses
 
         if addresses.isEmpty, let previous = context.config.prevResult {
             let index = previous.interface(named: context.ifName, sandbox: context.netns)?.index
@@ -68,10 +49,7 @@ extension BridgePlugin {
                 try Masquerade().teardown(attachment)
             }
         }
-        // The strand reports its own failures; `join` itself fails only if the strand threw.
-        if let strand = errors.run("DEL", { try interfaceAndLease.join() }) {
-            errors.append(contentsOf: strand)
-        }
+        errors.append(contentsOf: removal.join())
         try errors.throwIfAny()
     }
 }
