@@ -8,7 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = --symbols ] && export SWIFT_CNI_SYMBOLS=1
 scripts/deps.sh
-quiet() { grep -v -E "warning: .*(mktemp|tmpnam)" | tail -n 1; }
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# The last line of a build that succeeds; its errors when it fails.
+quiet() { "$@" > "$log" 2>&1 || { grep -E -A4 "error:" "$log" >&2 || tail -n 30 "$log" >&2; return 1; }; tail -n 1 "$log"; }
 common=(-c release --static-swift-stdlib --disable-local-rpath)
 # The plugins use neither Regex nor Swift concurrency: no module of theirs (swift-system included)
 # imports _StringProcessing or _Concurrency, so the executable carries neither (-1.3 MB).
@@ -18,9 +21,9 @@ common=(-c release --static-swift-stdlib --disable-local-rpath)
 lean=(-Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
       -Xswiftc -Xfrontend -Xswiftc -disable-implicit-concurrency-module-import
       -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
-swift build "${common[@]}" "${lean[@]}" --product swift-cni 2>&1 | quiet
+quiet swift build "${common[@]}" "${lean[@]}" --product swift-cni
 # cnitool's argument parser needs _Concurrency: built apart, so neither build undoes the other's.
-swift build "${common[@]}" --product cnitool --scratch-path .build/cnitool 2>&1 | quiet
+quiet swift build "${common[@]}" --product cnitool --scratch-path .build/cnitool
 bin=$(swift build "${common[@]}" --show-bin-path)
 cp -f .build/cnitool/release/cnitool "$bin/cnitool"
 for p in $("$bin/swift-cni" --list); do ln -sfn swift-cni "$bin/$p"; done
