@@ -16,6 +16,8 @@ let strip = Context.environment["SWIFT_CNI_SYMBOLS"] == nil ? ["-Xlinker", "--st
 let releaseLinkFlags = [
     "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc", "-Xlinker", "--no-export-dynamic",
     "-Xlinker", "--as-needed", "-L", staticLinkDir,
+    // The functions the plugins run, first and together (scripts/hot-functions.py made the list).
+    "-Xlinker", "--section-ordering-file=\(staticLinkDir)/hot-functions.txt",
 ] + strip
 let executableLinking: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib"] + releaseLinkFlags, .when(configuration: .release))

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Writes scripts/static-link/hot-functions.txt: the functions of swift-cni that the plugins run
+(ADD and DEL of every bench-suite scenario, under callgrind), as the linker's section names. The
+release link places them first and together (gold's --section-ordering-file), so an exec faults in
+less of the code it does not run (the kernel maps up to 64 KB around each page fault): -0.5 MB of
+peak RSS for loopback ADD. A stale list costs nothing but that: functions missing from it are laid
+out as usual. (The Swift runtime's C++ objects have no section per function, so their functions
+stay where they are.)
+
+usage: scripts/build-release.sh --symbols && scripts/hot-functions.py [--ours DIR] [-o FILE]
+(the build must keep its symbol table: --symbols; the list applies to every later build)
+"""
+import argparse, importlib.util, json, os, re, shutil, sys, tempfile
+
+from benchlib import run_in_throwaway_node, spawn
+
+here = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location("bench_suite", os.path.join(here, "bench-suite.py"))
+suite = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(suite)
+
+
+def inner(a):
+    """In the node namespace: every scenario's ADD then DEL under callgrind; prints the names."""
+    names = set()
+    with tempfile.TemporaryDirectory() as out:
+        for kind in a.kinds.split(","):
+            env = {"CNI_CONTAINERID": "hot", "CNI_NETNS": a.netns, "CNI_IFNAME": "eth0", "CNI_PATH": a.ours}
+            plan = suite.steps(kind, os.path.join(a.tmp, kind))
+            result = None
+            for verb, order in (("ADD", plan), ("DEL", list(reversed(plan)))):
+                for plugin, conf in order:
+                    stdin = json.dumps(conf if result is None else {**conf, "prevResult": result}).encode()
+                    argv = [shutil.which("valgrind"), "--tool=callgrind", "--demangle=no", "--trace-children=yes",
+                            f"--callgrind-out-file={out}/cg.%p", os.path.join(a.ours, plugin)]
+                    _, rc, text = spawn(argv[0], verb, stdin, env, argv=argv)
+                    if rc != 0:
+                        sys.exit(f"{plugin} {verb} failed: {text}")
+                    if verb == "ADD" and plugin != "host-local":
+                        result = json.loads(text)
+        for f in os.listdir(out):
+            names |= functions(os.path.join(out, f))
+    print(json.dumps(sorted(names)))
+
+
+def functions(path):
+    """Names of the functions callgrind saw run in the swift-cni object."""
+    objects, fns, found, current = {}, {}, set(), None
+    for line in open(path, errors="replace"):
+        line = line.rstrip("\n")
+        m = re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line)
+        if m:
+            if m.group(3):
+                objects[m.group(2)] = m.group(3)
+            if m.group(1) == "ob":
+                current = objects.get(m.group(2), "")
+            continue
+        m = re.match(r"^fn=\((\d+)\)(?: (.*))?$", line)
+        if m:
+            if m.group(2):
+                fns[m.group(1)] = m.group(2)
+            name = fns.get(m.group(1), "")
+            if current and os.path.basename(current) == "swift-cni" and name and not name.startswith("0x"):
+                found.add(name)
+    return found
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
+    ap.add_argument("-o", default=os.path.join(here, "static-link", "hot-functions.txt"))
+    ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--kinds", default="loopback,host-local,ptp,bridge,chain", help=argparse.SUPPRESS)
+    ap.add_argument("--tmp", help=argparse.SUPPRESS)
+    ap.add_argument("--netns", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    a.ours = os.path.abspath(a.ours)
+    if a.inner:
+        return inner(a)
+    names = json.loads(run_in_throwaway_node(__file__, "hot functions", ["--ours", a.ours, "--kinds", a.kinds]))
+    if len(names) < 100:
+        sys.exit(f"only {len(names)} functions named: was the build made with --symbols?")
+    with open(a.o, "w") as f:
+        f.write("".join(f".text.{n}\n" for n in names))
+    print(f"{len(names)} functions -> {a.o}")
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        sys.exit("run as root (it makes throwaway network namespaces)")
+    main()
