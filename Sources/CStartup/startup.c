@@ -4,6 +4,7 @@
 // executable, so these definitions take them from there; being in an object file of the
 // executable, they are linked instead of the runtime archive's member (whose constructor then
 // never runs). The two functions are the runtime's whole interface to that member.
+#include <malloc.h>
 #include <stddef.h>
 
 static int captured_argc;
@@ -14,6 +15,9 @@ __attribute__((constructor)) static void capture_arguments(int argc, char **argv
     (void)envp;
     captured_argc = argc;
     captured_argv = argv;
+    // One malloc arena: the short-lived threads (a namespace's socket, a veth deletion) would each
+    // map a 64 MB arena of their own (mmap, munmap, mprotect, fresh pages) for a few allocations.
+    mallopt(M_ARENA_MAX, 1);
 }
 
 char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
