@@ -3,7 +3,7 @@
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 need=(libmnl-dev libnftnl-dev pkg-config iproute2 iputils-ping nftables iptables conntrack
-      containernetworking-plugins util-linux python3 hyperfine openssl valgrind)
+      containernetworking-plugins util-linux python3 hyperfine openssl valgrind man-db)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
