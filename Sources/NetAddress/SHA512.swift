@@ -44,13 +44,9 @@ public enum SHA512 {
 
     /// Lowercase hex of the digest of the UTF-8 of `text`.
     public static func hex(_ text: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        for byte in digest(Array(text.utf8)) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
+        for byte in digest(Array(text.utf8)) { Hex.append(byte, to: &out) }
         return String(decoding: out, as: UTF8.self)
     }
 
