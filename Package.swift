@@ -44,7 +44,7 @@ let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-
 /// A new plugin is one more line here, and one line in its sources (Sources/README.md).
 let pluginLibraries: [Target] = [
     .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback", swiftSettings: lean),
-    .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
+    .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
     .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge", swiftSettings: lean),
     .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
     .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
@@ -73,14 +73,20 @@ let package = Package(
         .systemLibrary(name: "CLibnftnl"),
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", swiftSettings: lean),
+        // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
+        // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
+        .target(name: "Posix", dependencies: [system], swiftSettings: lean),
+        // Child processes (posix_spawn, stdin fed, stdout and stderr captured): delegated plugins,
+        // iptables-save/restore, the runtime's plugin runs. The shim only for pipe2.
+        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system], swiftSettings: lean),
 
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system], swiftSettings: lean),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", system], swiftSettings: lean),
-        // nftables over libnftnl (one batch per operation).
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system], swiftSettings: lean),
+        // nftables over libnftnl (one batch per operation), on Netlink's shared socket.
         .target(
-            name: "NFTables", dependencies: ["CLibnftnl", "CLibmnl", "CNetlinkShim", "NetAddress", system],
+            name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system],
             swiftSettings: lean,
             linkerSettings: [
                 .linkedLibrary("nftnl", .when(configuration: .debug)),
@@ -88,12 +94,13 @@ let package = Package(
             ]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", system], swiftSettings: lean),
+        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink (the shim only for pipe2).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", system], swiftSettings: lean),
+        // CNI spec types, JSON, PluginMain, delegation, the multi-call binary's plugin table. No
+        // netlink (the shim only for the table's section bounds).
+        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
-        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", system], swiftSettings: lean),
+        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system], swiftSettings: lean),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
         .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system], swiftSettings: lean),
 
@@ -104,16 +111,17 @@ let package = Package(
         .executableTarget(
             name: "cnitool",
             dependencies: [
-                "CNIRuntime", "CNI", "LinuxNet",
+                "CNIRuntime", "CNI", "LinuxNet", "Posix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: toolLinking
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", system], path: "Tests/CNITestSupport"),
+        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
+        .testTarget(name: "PosixTests", dependencies: ["Posix"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),

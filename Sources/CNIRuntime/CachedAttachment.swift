@@ -53,7 +53,7 @@ public struct CachedAttachment: Sendable, Hashable {
             containerID: attachment.containerID, config: network.bytes, ifName: attachment.ifName,
             networkName: network.name, netns: attachment.netns.isEmpty ? nil : attachment.netns,
             cniArgs: attachment.args.isEmpty ? nil : attachment.args, capabilityArgs: attachment.capabilityArgs,
-            result: json.objectValue.map(GoJSON.normalized))
+            result: json.objectValue.map(\.throughGoInterface))
     }
 
     /// The attachment to replay a DEL with (what libcni's GC builds from a cache entry).
@@ -81,14 +81,19 @@ public struct CachedAttachment: Sendable, Hashable {
         if let cniArgs, !cniArgs.isEmpty {
             o["cniArgs"] = .array(cniArgs.map { [.string($0.key), .string($0.value)] })
         }
-        if let capabilityArgs, !capabilityArgs.isEmpty { o["capabilityArgs"] = .object(GoJSON.normalized(capabilityArgs)) }
-        if let result, !result.isEmpty { o["result"] = .object(GoJSON.normalized(result)) }
+        if let capabilityArgs, !capabilityArgs.isEmpty { o["capabilityArgs"] = .object(capabilityArgs.throughGoInterface) }
+        if let result, !result.isEmpty { o["result"] = .object(result.throughGoInterface) }
         return GoJSON.marshal(.object(o))
     }
 
-    /// Reads a cache file as Go's `json.Unmarshal` into `cachedInfo` would: unknown members are
-    /// ignored, a member of the wrong type is an error. Throws for anything that is not such an
-    /// object (the caller then tries the legacy format, a bare result).
+    /// libcni's `cachedInfo` struct.
+    static let fields: GoFields = [
+        "kind", "containerId", "config", "ifName", "networkName", "netns", "cniArgs", "capabilityArgs", "result",
+    ]
+
+    /// Reads a cache file as Go's `json.Unmarshal` into `cachedInfo` does (``GoValue``: keys
+    /// fold, unknown members are ignored, a member of the wrong type is an error). Throws for
+    /// anything that is not such an object (the caller then tries the legacy format, a bare result).
     public init(bytes: [UInt8]) throws(RuntimeError) {
         let json: JSONValue
         do {
@@ -96,41 +101,27 @@ public struct CachedAttachment: Sendable, Hashable {
         } catch {
             throw RuntimeError("\(error)")
         }
-        guard case .object(let o) = json else {
-            throw RuntimeError("json: cannot unmarshal \(json.kindDescription) into Go value of type libcni.cachedInfo")
-        }
-        func string(_ key: String) throws(RuntimeError) -> String {
-            guard let v = o[key], !v.isNull else { return "" }
-            guard let s = v.stringValue else { throw RuntimeError("cache member \(goQuote(key)) is not a string") }
-            return s
-        }
-        kind = try string("kind")
-        containerID = try string("containerId")
-        ifName = try string("ifName")
-        networkName = try string("networkName")
-        let ns = try string("netns")
-        netns = ns.isEmpty ? nil : ns
-        let config = try string("config")
-        guard let decoded = Base64.decode(config) else { throw RuntimeError("cache member \"config\" is not base64") }
-        self.config = decoded
-        cniArgs = nil
-        if let raw = o["cniArgs"], !raw.isNull {
-            guard let pairs = raw.arrayValue else { throw RuntimeError("cache member \"cniArgs\" is not a list") }
-            var out: [CNIArgs.Pair] = []
-            for pair in pairs {
-                guard let kv = pair.arrayValue, kv.count == 2, let k = kv[0].stringValue, let v = kv[1].stringValue else {
-                    throw RuntimeError("cache member \"cniArgs\" holds something other than [key, value] pairs")
-                }
-                out.append(CNIArgs.Pair(key: k, value: v))
+        do throws(GoReadError) {
+            let o = try GoValue(root: json, subject: "cache entry").object(Self.fields)
+            kind = try o["kind"].string() ?? ""
+            containerID = try o["containerId"].string() ?? ""
+            ifName = try o["ifName"].string() ?? ""
+            networkName = try o["networkName"].string() ?? ""
+            netns = try o["netns"].string().flatMap { $0.isEmpty ? nil : $0 }
+            // A Go []byte is base64 text.
+            let config = try o["config"].string() ?? ""
+            guard let decoded = Base64.decode(config) else { throw o["config"].valueError("not base64") }
+            self.config = decoded
+            // [][2]string: a pair's missing strings are "", extra ones are dropped.
+            cniArgs = try o["cniArgs"].slice()?.map { pair throws(GoReadError) in
+                let kv = try pair.slice() ?? []
+                return CNIArgs.Pair(
+                    key: try kv.first?.string() ?? "", value: try kv.dropFirst().first?.string() ?? "")
             }
-            cniArgs = out
+            capabilityArgs = try o["capabilityArgs"].map()?.object
+            result = try o["result"].map()?.object
+        } catch {
+            throw RuntimeError(error.message)
         }
-        func object(_ key: String) throws(RuntimeError) -> JSONObject? {
-            guard let v = o[key], !v.isNull else { return nil }
-            guard let obj = v.objectValue else { throw RuntimeError("cache member \(goQuote(key)) is not an object") }
-            return obj
-        }
-        capabilityArgs = try object("capabilityArgs")
-        result = try object("result")
     }
 }

@@ -1,33 +1,8 @@
 import CNI
 
-/// What JSON looks like after a trip through Go's `map[string]interface{}`, which is how libcni
-/// handles every config it passes on (`InjectConf` unmarshals into a map, sets keys, marshals
-/// again) and how it stores results and capability args in its cache. Reproducing it makes our
-/// stdin and cache files byte-identical to libcni's, not merely equivalent.
+/// Go's `json.Marshal` of values that went through `interface{}` (see
+/// `JSONValue.throughGoInterface`): libcni's stdin and cache files, byte for byte.
 enum GoJSON {
-    /// Objects with keys sorted bytewise (Go's map marshalling) and numbers as `float64` prints
-    /// them (`1.0` → `1`, `1e3` → `1000`), at every depth.
-    static func normalized(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .object(let o): return .object(normalized(o))
-        case .array(let a): return .array(a.map(normalized))
-        case .number(let n):
-            // Go would fail to unmarshal a number beyond float64's range; keep ours as written.
-            guard let d = Double(n.literal), d.isFinite, let g = JSONNumber(exactly: d) else { return value }
-            return .number(g)
-        default: return value
-        }
-    }
-
-    static func normalized(_ object: JSONObject) -> JSONObject {
-        sortedKeys(JSONObject(object.map { ($0.key, normalized($0.value)) }))
-    }
-
-    /// The same members, keys in bytewise order (values untouched).
-    static func sortedKeys(_ object: JSONObject) -> JSONObject {
-        JSONObject(object.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }.map { ($0.key, $0.value) })
-    }
-
     /// Compact text, as `json.Marshal`.
     static func marshal(_ value: JSONValue) -> [UInt8] {
         JSONSerializer.bytes(value)

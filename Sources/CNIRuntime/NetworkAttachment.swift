@@ -86,9 +86,10 @@ public enum CNIToolConventions {
         } catch {
             throw RuntimeError("invalid CAP_ARGS: \(error)")
         }
+        // A Go map[string]interface{}: the last of a repeated key wins.
         switch value {
         case .null: return nil
-        case .object(let o): return o
+        case .object(let o): return o.uniqued
         default: throw RuntimeError("invalid CAP_ARGS: expected a JSON object, found \(value.kindDescription)")
         }
     }

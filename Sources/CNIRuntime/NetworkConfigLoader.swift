@@ -110,10 +110,10 @@ public struct NetworkConfigLoader: Sendable {
     /// libcni's `ConfListFromConf`: the list's bytes are Go's marshalling of
     /// `{"cniVersion", "name", "plugins": [conf]}`, which is what its cache stores as `config`.
     func upConvert(_ config: NetworkConfig, file: String) throws(RuntimeError) -> LoadedNetwork {
-        let list: JSONValue = .object(GoJSON.normalized([
+        let list: JSONValue = JSONValue.object([
             "cniVersion": .string(config.cniVersion), "name": .string(config.name),
             "plugins": [.object(config.raw)],
-        ]))
+        ]).throughGoInterface
         do {
             return LoadedNetwork(list: try NetworkConfigList(bytes: GoJSON.marshal(list)), file: file)
         } catch {

@@ -18,7 +18,7 @@ public struct PluginRequest: Sendable, Hashable {
         _ command: CNICommand, plugin: NetworkConfig, network: NetworkConfigList, prevResult: CNIResult?,
         attachment: NetworkAttachment, pluginPaths: [String]
     ) throws(RuntimeError) -> PluginRequest {
-        var object = GoJSON.normalized(plugin.raw)
+        var object = plugin.raw.throughGoInterface
         object["name"] = .string(network.name)
         object["cniVersion"] = .string(network.cniVersion)
         if let prevResult {
@@ -28,16 +28,16 @@ public struct PluginRequest: Sendable, Hashable {
                 throw RuntimeError(error.description, cause: error)
             }
         }
-        object = GoJSON.sortedKeys(object)
+        object = object.sortedKeys
 
         var runtimeConfig = JSONObject()
         for (capability, enabled) in plugin.capabilities where enabled {
             if let value = attachment.capabilityArgs?[capability] { runtimeConfig[capability] = value }
         }
         if !runtimeConfig.isEmpty {
-            object = GoJSON.normalized(object)
-            object["runtimeConfig"] = .object(GoJSON.normalized(runtimeConfig))
-            object = GoJSON.sortedKeys(object)
+            object = object.throughGoInterface
+            object["runtimeConfig"] = .object(runtimeConfig.throughGoInterface)
+            object = object.sortedKeys
         }
         return PluginRequest(
             stdin: GoJSON.marshal(.object(object)),
@@ -50,12 +50,12 @@ public struct PluginRequest: Sendable, Hashable {
         _ command: CNICommand, plugin: NetworkConfig, network: NetworkConfigList, extra: JSONObject = [:],
         pluginPaths: [String]
     ) -> PluginRequest {
-        var object = GoJSON.normalized(plugin.raw)
+        var object = plugin.raw.throughGoInterface
         object["name"] = .string(network.name)
         object["cniVersion"] = .string(network.cniVersion)
         for (key, value) in extra { object[key] = value }
         return PluginRequest(
-            stdin: GoJSON.marshal(.object(GoJSON.sortedKeys(object))),
+            stdin: GoJSON.marshal(.object(object.sortedKeys)),
             environment: environment(command, attachment: nil, pluginPaths: pluginPaths))
     }
 

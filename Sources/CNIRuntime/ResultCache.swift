@@ -70,7 +70,8 @@ public struct ResultCache: Sendable, Hashable {
         else { return nil }
         let resultJSON: JSONValue
         if let entry = try? CachedAttachment(bytes: bytes), entry.kind == CachedAttachment.kindV1 {
-            resultJSON = .object(entry.result ?? JSONObject())
+            // libcni marshals the cached map again before decoding it.
+            resultJSON = .object((entry.result ?? JSONObject()).throughGoInterface)
         } else {
             do {
                 resultJSON = try JSONParser.parse(bytes)

@@ -74,8 +74,9 @@ extension String {
         return out
     }
 
-    /// The longest prefix of whole characters that fits in `bytes` UTF-8 bytes.
-    func truncatedToUTF8(bytes: Int) -> String {
+    /// The longest prefix of whole characters that fits in `bytes` UTF-8 bytes (how nft comments
+    /// are cut to their 128-byte limit).
+    public func truncatedToUTF8(bytes: Int) -> String {
         guard utf8.count > bytes else { return self }
         var out = ""
         var used = 0

@@ -95,16 +95,7 @@ public struct IPTablesMasquerade: MasqueradeBackend {
         _ family: IPFamily, what: String, _ select: (IPTablesDump) -> [String]
     ) throws(FirewallError) {
         guard tools.tools(for: family) != nil, tools.natMayHaveRules(family) else { return }
-        for attempt in 0..<2 {
-            let dump = try tools.saveNAT(family)
-            let lines = Self.removalLines(dump, chains: select(dump))
-            do {
-                try tools.restoreNAT(family, lines, what: what)
-                return
-            } catch where attempt == 0 && error.code != .invalidConfig {
-                continue
-            }
-        }
+        try tools.updateNATDump(family, what: what) { dump in (Self.removalLines(dump, chains: select(dump)), ()) }
     }
 
     // MARK: scripts (pure, unit-tested)

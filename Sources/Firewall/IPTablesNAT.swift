@@ -83,6 +83,34 @@ extension IPTablesTools {
         try restoreNAT(family, lines, what: what)
     }
 
+    /// One change of the nat table of `family` planned from what it holds now: `plan` turns the
+    /// dump into restore lines (and a value to return), applied in one transaction.
+    ///
+    /// A rule the lines delete may vanish between the read and the write (a concurrent DEL or
+    /// GC), which fails the whole transaction; reading and planning once more settles it. A
+    /// missing program (an invalid config) is not retried.
+    public func updateNAT<T>(
+        _ family: IPFamily, what: String, _ plan: (IPTablesNATDump) -> (lines: [String], result: T)
+    ) throws(FirewallError) -> T {
+        try updateNATDump(family, what: what) { plan(IPTablesNATDump($0)) }
+    }
+
+    /// ``updateNAT(_:what:_:)`` on the internal dump.
+    func updateNATDump<T>(
+        _ family: IPFamily, what: String, _ plan: (IPTablesDump) -> (lines: [String], result: T)
+    ) throws(FirewallError) -> T {
+        var attempt = 1
+        while true {
+            let (lines, result) = plan(try saveNAT(family))
+            do {
+                try restoreNAT(family, lines, what: what)
+                return result
+            } catch where attempt < 2 && error.code != .invalidConfig {
+                attempt += 1
+            }
+        }
+    }
+
     /// Whether any of `chains` may exist in the nat table of `family`, decided without running a
     /// program: with iptables-nft each iptables chain is an nftables chain of `ip nat`/`ip6 nat`,
     /// looked up by name; with iptables-legacy (its nat table loaded in this namespace) the answer

@@ -1,6 +1,7 @@
 import CNI
 import Glibc
 import NFTables
+import Posix
 import NetAddress
 
 /// The iptables-save/iptables-restore programs of both families, found on PATH. We never link libiptc
@@ -110,10 +111,7 @@ extension IPTablesTools {
 
 /// The contents of a small file (procfs), or nil when it cannot be read.
 func readSmallFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    return (try? FileDescriptorIO.readAll(fd)).map { String(decoding: $0, as: UTF8.self) }
+    ((try? Files.read(path)) ?? nil).map { String(decoding: $0, as: UTF8.self) }
 }
 
 extension String {

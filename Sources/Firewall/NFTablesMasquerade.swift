@@ -37,15 +37,12 @@ public struct NFTablesMasquerade: MasqueradeBackend {
     /// Equivalent to the reference's `nft -f` of: add table/chains, flush and refill `postrouting`, delete
     /// this attachment's stale rules, add one rule per address; all in one transaction.
     public func setup(_ attachment: MasqueradeAttachment) throws(FirewallError) {
-        let what = "set up nftables masquerade for \(attachment.label)"
         let prefix = instanceHash(attachment)
-        // A stale rule deleted by someone else between our list and our commit fails the batch with ENOENT;
-        // listing again resolves it.
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
+        let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
+        do {
+            let connection = try NFTConnection()
+            try connection.transact { (connection) throws(NFTError) in
                 let stale = try connection.rules(in: Self.checks) { $0?.hasPrefix(prefix) == true }
-                let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
                 // The reference rewrites the table, chains and `postrouting` on every ADD. We do so only when
                 // `postrouting` is not already right: updating an existing chain or deleting rules queues
                 // work the kernel finishes after an RCU grace period, and closing the socket (at our exit)
@@ -57,16 +54,11 @@ public struct NFTablesMasquerade: MasqueradeBackend {
                     for rule in stale { batch.deleteRule(rule) }
                     for rule in wanted { batch.add(rule) }
                 }
-                do {
-                    try connection.commit(batch)
-                    Self.keeper.keep(connection)
-                    return
-                } catch where error.isNotFound && !stale.isEmpty && attempt < 2 {
-                    continue
-                }
-            } catch {
-                throw FirewallError(what, error)
+                return batch
             }
+            Self.keeper.keep(connection)
+        } catch {
+            throw FirewallError("set up nftables masquerade for \(attachment.label)", error)
         }
     }
 
@@ -161,23 +153,16 @@ public struct NFTablesMasquerade: MasqueradeBackend {
     /// Lists `masq_checks` and deletes the rules whose comment matches in one batch (none: no batch). A missing table
     /// lists as empty, so this is idempotent.
     private func deleteRules(what: String, where matches: (String?) -> Bool) throws(FirewallError) {
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
-                let doomed = try connection.rules(in: Self.checks, whereComment: matches)
-                guard !doomed.isEmpty else { return }
+        do {
+            let connection = try NFTConnection()
+            try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
-                for rule in doomed { batch.deleteRule(rule) }
-                do {
-                    try connection.commit(batch)
-                    Self.keeper.keep(connection)
-                    return
-                } catch where error.isNotFound && attempt < 2 {
-                    continue  // a rule went away meanwhile (a concurrent DEL); list again
-                }
-            } catch {
-                throw FirewallError(what, error)
+                for rule in try connection.rules(in: Self.checks, whereComment: matches) { batch.deleteRule(rule) }
+                return batch
             }
+            Self.keeper.keep(connection)
+        } catch {
+            throw FirewallError(what, error)
         }
     }
 }

@@ -1,4 +1,5 @@
 import CNI
+import Spawn
 import SystemPackage
 
 /// What a finished child process printed and how it exited.
@@ -10,7 +11,7 @@ struct SubprocessResult: Sendable {
     var succeeded: Bool { status == 0 }
 }
 
-/// iptables-save and iptables-restore runs: CNI's `ChildProcess` (posix_spawn, stdin fed and both
+/// iptables-save and iptables-restore runs: Spawn's `ChildProcess` (posix_spawn, stdin fed and both
 /// outputs read through one poll loop, pipes close-on-exec from the start), with its failures as
 /// firewall errors. The child works on the calling thread's network namespace.
 enum Subprocess {

@@ -1,5 +1,6 @@
 import CNetlinkShim
 import Glibc
+import Posix
 import SystemPackage
 
 /// Named network namespaces as iproute2 keeps them: a fresh namespace bind-mounted on
@@ -68,19 +69,14 @@ public enum NamedNetworkNamespace {
 
     /// The names in the directory, sorted. Equivalent to `ip netns list` (names only).
     public static func list(directory: String = defaultDirectory) throws(NamespaceError) -> [String] {
-        guard let dir = opendir(directory) else {
-            if errno == ENOENT { return [] }
-            throw NamespaceError.from(Errno(rawValue: errno), path: directory, doing: "list")
+        let entries: [DirectoryEntry]?
+        do {
+            entries = try Files.entries(ofDirectory: directory)
+        } catch {
+            throw NamespaceError.from(error.errno, path: directory, doing: "list")
         }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if !name.hasPrefix(".") { names.append(name) }
-        }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return (entries ?? []).map(\.name).filter { !$0.hasPrefix(".") }
+            .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
     /// The file for `name`, which must be a plain file name.

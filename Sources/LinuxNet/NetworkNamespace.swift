@@ -100,17 +100,23 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
         }
     }
 
-    /// A netlink client whose socket is bound in this namespace (created inside it by
-    /// ``perform(_:)``); use it from the calling thread.
-    public func openNetlink() throws -> RouteNetlink {
+    /// A netlink socket of `proto` bound in this namespace (created inside it by ``perform(_:)``);
+    /// use it from the calling thread. nftables and conntrack clients take a
+    /// ``NetlinkProtocol/netfilter`` one.
+    public func openTransport(_ proto: NetlinkProtocol) throws -> SocketTransport {
         let socket = try perform { () throws -> Int32 in
             do throws(Errno) {
-                return try SocketTransport.openDescriptor()
+                return try SocketTransport.openDescriptor(proto)
             } catch {
-                throw NetlinkError(operation: "open socket in \(path)", errno: error)
+                throw NetlinkError(operation: "open \(proto) socket in \(path)", errno: error)
             }
         }
-        return RouteNetlink(transport: try SocketTransport(adopting: socket))
+        return try SocketTransport(adopting: socket, proto)
+    }
+
+    /// An rtnetlink client whose socket is bound in this namespace; use it from the calling thread.
+    public func openNetlink() throws -> RouteNetlink {
+        RouteNetlink(transport: try openTransport(.route))
     }
 }
 

@@ -1,4 +1,5 @@
 import Glibc
+import Posix
 import SystemPackage
 
 /// Reads and writes kernel parameters under `/proc/sys/net`, in the namespace of the calling
@@ -14,20 +15,13 @@ public enum Sysctl {
     /// The value of `key`, without the trailing newline.
     public static func read(_ key: String) throws(SysctlError) -> String {
         let path = try validatedPath(key)
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SysctlError(key: key, operation: .read, cause: Errno(rawValue: errno)) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 256)
-        var text: [UInt8] = []
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SysctlError(key: key, operation: .read, cause: Errno(rawValue: errno))
-            }
-            if count == 0 { break }
-            text += buffer[0..<count]
+        let bytes: [UInt8]?
+        do {
+            bytes = try Files.read(path, limit: 4096)
+        } catch {
+            throw SysctlError(key: key, operation: .read, cause: error.errno)
         }
+        guard var text = bytes else { throw SysctlError(key: key, operation: .read, cause: .noSuchFileOrDirectory) }
         while let last = text.last, last == 10 || last == 32 || last == 9 { text.removeLast() }
         return String(decoding: text, as: UTF8.self)
     }
@@ -35,18 +29,10 @@ public enum Sysctl {
     /// Writes `value` to `key` (no newline, as the reference plugins write).
     public static func write(_ key: String, _ value: String) throws(SysctlError) {
         let path = try validatedPath(key)
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SysctlError(key: key, operation: .write, cause: Errno(rawValue: errno)) }
-        defer { close(fd) }
-        let bytes = Array(value.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SysctlError(key: key, operation: .write, cause: Errno(rawValue: errno))
-            }
-            written += count
+        do {
+            try Files.write(path, Array(value.utf8))
+        } catch {
+            throw SysctlError(key: key, operation: .write, cause: error.errno)
         }
     }
 

@@ -63,9 +63,10 @@ public struct NFTBatch: Sendable {
 // MARK: - encoding
 
 extension NFTBatch.Operation {
-    /// Writes this operation's netlink message at `buffer` (which has room for a maximal message).
-    func encode(into buffer: UnsafeMutableRawPointer, sequence: UInt32) throws(NFTError) {
-        let buf = buffer.assumingMemoryBound(to: CChar.self)
+    /// Writes this operation's netlink message at `buf` (which has room for a maximal message), with
+    /// sequence number 0 (the connection stamps it when sending).
+    func encode(into buf: UnsafeMutablePointer<CChar>) throws(NFTError) {
+        let sequence: UInt32 = 0
         let create = UInt16(NLM_F_CREATE | NLM_F_ACK)
         switch self {
         case .addTable(let table):

@@ -1,5 +1,6 @@
 import CLibnftnl
 import CNetlinkShim
+import Netlink
 
 // Single-object lookups, so that finding one attachment's chain or rule costs the same with a thousand
 // other attachments in the table as with none (a dump of a chain costs time in proportion to its rules).
@@ -25,84 +26,66 @@ extension NFTConnection {
     /// One chain's handle and comment, without its rules; nil when the table or the chain does not
     /// exist. Equivalent to `nft -a list chain <family> <table> <chain>` (the header line).
     public func chain(_ chain: NFTChainRef) throws(NFTError) -> NFTListedChain? {
-        var found: NFTListedChain?
         do {
-            _ = try request(
-                "get chain \(chain)",
-                build: { (buf, seq) throws(NFTError) in
-                    let nlh = nftnl_nlmsg_build_hdr(
-                        buf, UInt16(NFT_MSG_GETCHAIN.rawValue), UInt16(chain.table.family.rawValue),
-                        UInt16(NLM_F_ACK), seq)
-                    let c = try makeChain(chain, base: nil, comment: nil)
-                    defer { nftnl_chain_free(c) }
-                    nftnl_chain_nlmsg_build_payload(nlh, c)
-                },
-                handle: { reply in
-                    if let listed = Self.listedChain(reply, table: chain.table), listed.ref == chain { found = listed }
-                })
+            let replies = try get("get chain \(chain)") { (buf) throws(NFTError) in
+                let nlh = nftnl_nlmsg_build_hdr(
+                    buf, UInt16(NFT_MSG_GETCHAIN.rawValue), UInt16(chain.table.family.rawValue), UInt16(NLM_F_ACK), 0)
+                let c = try makeChain(chain, base: nil, comment: nil)
+                defer { nftnl_chain_free(c) }
+                nftnl_chain_nlmsg_build_payload(nlh, c)
+            }
+            for reply in replies {
+                if let listed = Self.listedChain(reply, table: chain.table), listed.ref == chain { return listed }
+            }
+            return nil
         } catch where error.isNotFound {
             return nil
         }
-        return found
     }
 
     /// Every chain of `table`, in the kernel's order; empty when the table does not exist.
     /// Equivalent to `nft -a list chains <family>`, keeping those of `table`.
     public func chains(in table: NFTTableRef) throws(NFTError) -> [NFTListedChain] {
-        for _ in 0..<5 {
-            var chains: [NFTListedChain] = []
-            do {
-                let complete = try request(
-                    "list chains of \(table)",
-                    build: { (buf, seq) throws(NFTError) in
-                        let nlh = nftnl_nlmsg_build_hdr(
-                            buf, UInt16(NFT_MSG_GETCHAIN.rawValue), UInt16(table.family.rawValue),
-                            UInt16(NLM_F_DUMP | NLM_F_ACK), seq)
-                        // The table attribute filters the dump on kernels that support it; others
-                        // send every chain of the family, which the handler filters.
-                        let c = try makeChain(table.chain(""), base: nil, comment: nil)
-                        defer { nftnl_chain_free(c) }
-                        nftnl_chain_unset(c, UInt16(NFTNL_CHAIN_NAME.rawValue))
-                        nftnl_chain_nlmsg_build_payload(nlh, c)
-                    },
-                    handle: { reply in
-                        if let listed = Self.listedChain(reply, table: table) { chains.append(listed) }
-                    })
-                if complete { return chains }
-            } catch where error.isNotFound {
-                return []
+        do {
+            let replies = try dump("list chains of \(table)") { (buf) throws(NFTError) in
+                let nlh = nftnl_nlmsg_build_hdr(
+                    buf, UInt16(NFT_MSG_GETCHAIN.rawValue), UInt16(table.family.rawValue),
+                    UInt16(NLM_F_DUMP | NLM_F_ACK), 0)
+                // The table attribute filters the dump on kernels that support it; others
+                // send every chain of the family, which is filtered here.
+                let c = try makeChain(table.chain(""), base: nil, comment: nil)
+                defer { nftnl_chain_free(c) }
+                nftnl_chain_unset(c, UInt16(NFTNL_CHAIN_NAME.rawValue))
+                nftnl_chain_nlmsg_build_payload(nlh, c)
             }
+            return replies.compactMap { Self.listedChain($0, table: table) }
+        } catch where error.isNotFound {
+            return []
         }
-        throw NFTError(.malformedReply, operation: "list chains of \(table): dump interrupted 5 times")
     }
 
     /// The rule with `handle` in `chain`, decoded; nil when the chain (or its table) has no such rule.
     /// Equivalent to `nft -a list chain ...` reduced to the line `# handle <handle>`, but the kernel
     /// sends only that rule (NFT_MSG_GETRULE without NLM_F_DUMP).
     public func rule(in chain: NFTChainRef, handle: UInt64) throws(NFTError) -> NFTListedRule? {
-        let what = "get rule \(chain) handle \(handle)"
-        var found: NFTListedRule?
         do {
-            _ = try ruleRequest(what, chain: chain, handle: handle) { rule in
-                if rule.handle == handle { found = rule }
-            }
+            return try ruleRequest("get rule \(chain) handle \(handle)", chain: chain, handle: handle)
+                .first { $0.handle == handle }
         } catch where error.isNotFound {
             return nil
         }
-        return found
     }
 
     /// A NEWCHAIN message of `table` decoded from its attributes; nil for another table's chain.
-    private static func listedChain(_ reply: NetlinkReply, table: NFTTableRef) -> NFTListedChain? {
+    private static func listedChain(_ reply: NetlinkMessage, table: NFTTableRef) -> NFTListedChain? {
         guard reply.type & 0xff == UInt16(NFT_MSG_NEWCHAIN.rawValue),
-            reply.stringAttribute(UInt16(NFTA_CHAIN_TABLE.rawValue)) == table.name,
-            let name = reply.stringAttribute(UInt16(NFTA_CHAIN_NAME.rawValue)),
-            let rawHandle = reply.attribute(UInt16(NFTA_CHAIN_HANDLE.rawValue)), rawHandle.count == 8
+            reply.nfString(UInt16(NFTA_CHAIN_TABLE.rawValue)) == table.name,
+            let name = reply.nfString(UInt16(NFTA_CHAIN_NAME.rawValue)),
+            let rawHandle = reply.nfAttribute(UInt16(NFTA_CHAIN_HANDLE.rawValue)), rawHandle.count == 8
         else { return nil }
         let handle = rawHandle.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }  // NLA_U64, network order
-        let comment = reply.attribute(UInt16(NFTA_CHAIN_USERDATA.rawValue)).flatMap { commentFromUserdata($0) }
         return NFTListedChain(
-            ref: table.chain(name), handle: handle, comment: comment,
-            isBaseChain: reply.attribute(UInt16(NFTA_CHAIN_HOOK.rawValue)) != nil)
+            ref: table.chain(name), handle: handle, comment: reply.nfComment(UInt16(NFTA_CHAIN_USERDATA.rawValue)),
+            isBaseChain: reply.nfAttribute(UInt16(NFTA_CHAIN_HOOK.rawValue)) != nil)
     }
 }

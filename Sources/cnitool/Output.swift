@@ -2,22 +2,24 @@ import CNI
 import CNIRuntime
 import ArgumentParser
 import Glibc
+import Posix
+import SystemPackage
 
 /// Everything cnitool prints goes through here.
 enum Output {
     static func stdout(_ text: String) {
-        FileDescriptorIO.write(Array((text + "\n").utf8), to: 1)
+        try? FileDescriptor.standardOutput.writeAll(Array((text + "\n").utf8))
     }
 
     /// One line on stderr (newlines in a message, as GC joins its errors, become "; ").
     static func stderr(_ text: String) {
         let line = text.split(separator: "\n", omittingEmptySubsequences: true).joined(separator: "; ")
-        FileDescriptorIO.write(Array((line + "\n").utf8), to: 2)
+        try? FileDescriptor.standardError.writeAll(Array((line + "\n").utf8))
     }
 
     /// JSON pretty-printed as libcni prints results (4-space indent), plus a newline.
     static func json(_ value: JSONValue) {
-        FileDescriptorIO.write(JSONSerializer.bytes(value, style: .pretty) + [0x0A], to: 1)
+        try? FileDescriptor.standardOutput.writeAll(JSONSerializer.bytes(value, style: .pretty) + [0x0A])
     }
 
     /// Reports a failure and ends the command with status 1: the message on stderr, and with

@@ -126,6 +126,7 @@ import Testing
     }
 
     @Test func netnsAddDelList() throws {
+        try TestIsolation.require()  // cnitool netns writes /var/run/netns
         let name = "swcni-nsadd-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         defer { _ = try? Command.run(["ip", "netns", "del", name]) }
         let add = try Command.run([CNIToolCLITests.binary, "netns", "add", name, "--json"])

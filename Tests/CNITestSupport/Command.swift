@@ -1,4 +1,5 @@
 import Foundation
+import Spawn
 
 /// The outcome of a finished child process.
 public struct CommandOutput: Sendable {
@@ -9,49 +10,44 @@ public struct CommandOutput: Sendable {
     public var succeeded: Bool { status == 0 }
 }
 
+/// A test's own precondition failed (a helper could not do its part): the message says what.
+public struct TestFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
 public struct CommandError: Error, CustomStringConvertible {
     public var command: [String]
     public var output: CommandOutput
+
+    public init(command: [String], output: CommandOutput) {
+        self.command = command
+        self.output = output
+    }
+
     public var description: String {
         "command \(command.joined(separator: " ")) exited \(output.status): \(output.stderr)\(output.stdout)"
     }
 }
 
-/// Runs programs for tests. Tests may use Foundation freely; only the plugins must stay lean.
+/// Runs programs for tests, through the same `ChildProcess` as the plugins' own children
+/// (posix_spawn, stdin fed and both outputs pumped in one poll loop, a child that exits before
+/// reading its stdin costs no SIGPIPE).
 public enum Command {
     /// Runs `argv` with `environment` (nil: inherit) and `stdin`, waits, and returns what it printed.
     @discardableResult
     public static func run(
         _ argv: [String], environment: [String: String]? = nil, stdin: [UInt8] = []
     ) throws -> CommandOutput {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: argv[0].contains("/") ? argv[0] : try which(argv[0]))
-        process.arguments = Array(argv.dropFirst())
-        if let environment { process.environment = environment }
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-        let outBox = DataBox(), errBox = DataBox()
-        let group = DispatchGroup()
-        for (pipe, box) in [(outPipe, outBox), (errPipe, errBox)] {
-            group.enter()
-            Thread.detachNewThread {
-                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
-                group.leave()
-            }
-        }
-        if !stdin.isEmpty { writeIgnoringEPIPE(stdin, to: inPipe.fileHandleForWriting.fileDescriptor) }
-        try? inPipe.fileHandleForWriting.close()
-        process.waitUntilExit()
-        group.wait()
+        let path = argv[0].contains("/") ? argv[0] : try which(argv[0])
+        let output = try ChildProcess.run(
+            path: path, arguments: Array(argv.dropFirst()), stdin: stdin,
+            environment: environment.map { $0.map { "\($0.key)=\($0.value)" } })
         return CommandOutput(
-            status: process.terminationStatus,
-            stdout: String(decoding: outBox.data, as: UTF8.self),
-            stderr: String(decoding: errBox.data, as: UTF8.self),
-            stdoutBytes: [UInt8](outBox.data)
+            status: output.termination.status,
+            stdout: String(decoding: output.stdout, as: UTF8.self),
+            stderr: String(decoding: output.stderr, as: UTF8.self),
+            stdoutBytes: output.stdout
         )
     }
 
@@ -69,36 +65,6 @@ public enum Command {
         try check(["/bin/sh", "-c", line])
     }
 
-    /// Writes `bytes` to a child's stdin, stopping quietly when the child is gone (EPIPE): a
-    /// plugin that exits before reading its config (a missing binary, an early error) would
-    /// otherwise kill the whole test process with SIGPIPE and leave its namespaces behind.
-    /// SIGPIPE is blocked on this thread for the write and a pending one discarded after, so the
-    /// process's disposition stays the default and tests of the plugins' own SIGPIPE handling
-    /// keep their meaning.
-    static func writeIgnoringEPIPE(_ bytes: [UInt8], to fd: Int32) {
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-        defer {
-            var now = timespec(tv_sec: 0, tv_nsec: 0)
-            while sigtimedwait(&pipeSignal, nil, &now) > 0 {}
-            pthread_sigmask(SIG_SETMASK, &previous, nil)
-        }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n > 0 {
-                offset += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return  // EPIPE: the child stopped reading
-            }
-        }
-    }
-
     static func which(_ name: String) throws -> String {
         for dir in ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin"] {
             let p = dir + "/" + name
@@ -106,8 +72,4 @@ public enum Command {
         }
         throw CommandError(command: [name], output: CommandOutput(status: 127, stdout: "", stderr: "not found", stdoutBytes: []))
     }
-}
-
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
 }

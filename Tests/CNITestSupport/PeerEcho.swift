@@ -40,12 +40,14 @@ public enum PeerEcho {
             try p.run()
             servers.append(p)
         }
-        var tries = 0
-        while tries < 200, try !addresses.allSatisfy({ a in
-            try ns.check(["ss", "-Htln"]).contains(a.contains(":") ? "[\(a)]:\(port)" : "\(a):\(port)")
-        }) {
-            Thread.sleep(forTimeInterval: 0.02)
-            tries += 1
+        do {
+            try poll("echo servers listening on \(addresses) in \(ns.name)") {
+                let listening = try ns.check(["ss", "-Htln"])
+                return addresses.allSatisfy { listening.contains($0.contains(":") ? "[\($0)]:\(port)" : "\($0):\(port)") }
+            }
+        } catch {
+            stop(servers)
+            throw error
         }
         return servers
     }

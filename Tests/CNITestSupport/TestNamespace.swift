@@ -9,7 +9,10 @@ public final class TestNamespace: @unchecked Sendable {
     private var deleted = false
 
     /// Creates `swcni-<prefix>-<random>`; `lo` is brought up so local servers and pings work.
+    /// Refuses (``TestIsolation/require()``) outside a private mount namespace, where `ip netns`
+    /// would write the machine's own `/run/netns`.
     public init(_ prefix: String = "t") throws {
+        try TestIsolation.require()
         name = "swcni-\(prefix)-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
         try Command.check(["ip", "netns", "add", name])
         try Command.check(["ip", "-n", name, "link", "set", "lo", "up"])
@@ -56,5 +59,36 @@ public func withTestNamespaces<T>(
     return try body(made)
 }
 
+/// Kernel tests run only in a mount and network namespace of their own (`scripts/test.sh` and
+/// `scripts/isolated.sh` make one, with fresh `/run`, `/var/lib/cni`, `/etc/cni` and `/tmp`), so
+/// that nothing a test does, or leaves behind when it fails, reaches the machine's own.
+public enum TestIsolation {
+    /// True when this process runs in the mount namespace `scripts/isolated.sh` made (the one
+    /// its `SWCNI_ISOLATED_MNT` names: a variable inherited elsewhere names another), or in the
+    /// test VM.
+    public static let isIsolated: Bool = {
+        // The test VM (scripts/vm) is a throwaway machine of its own.
+        if ProcessInfo.processInfo.environment["SWCNI_VM"] == "1" { return true }
+        var mine = stat()
+        guard let marker = ProcessInfo.processInfo.environment["SWCNI_ISOLATED_MNT"],
+            stat("/proc/self/ns/mnt", &mine) == 0
+        else { return false }
+        return marker == String(mine.st_ino)
+    }()
+
+    /// Throws unless the process is isolated, saying how to run it.
+    public static func require() throws {
+        guard isIsolated else {
+            throw TestFailure(
+                "kernel tests run only in a private mount + network namespace: scripts/test.sh, "
+                    + "or scripts/isolated.sh swift test --filter ...")
+        }
+    }
+}
+
 /// True when the tests run as root (kernel tests are skipped otherwise).
 public let isPrivileged: Bool = getuid() == 0
+
+/// True for a benchmark run (`SWCNI_BENCH=1`): suites that measure time run only then. The
+/// default suite asserts behaviour, never durations.
+public let isBenchmarkRun: Bool = ProcessInfo.processInfo.environment["SWCNI_BENCH"] == "1"

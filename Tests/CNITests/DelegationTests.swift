@@ -170,7 +170,7 @@ func ipamContext(
         #expect(PluginFailure.error(stdout: Array("oops".utf8), stderr: [], reason: "exit status 1")
             == CNIError(.internal, #"netplugin failed but error parsing its diagnostic message "oops": invalid character 'o' looking for beginning of value at offset 0"#))
         #expect(PluginFailure.error(stdout: Array(#"{"code":"x"}"#.utf8), stderr: [], reason: "").msg
-            == #"netplugin failed but error parsing its diagnostic message "{\"code\":\"x\"}": error object: "code" must be an unsigned integer"#)
+            == #"netplugin failed but error parsing its diagnostic message "{\"code\":\"x\"}": error object: "code" must be a non-negative integer, found a string"#)
     }
 }
 

@@ -21,17 +21,30 @@ import Testing
         #expect(JSONSerializer.string(v) == #"{"z":1,"a":2,"m":3}"#)
     }
 
-    @Test func repeatedKeyKeepsFirstPositionAndLastValue() throws {
+    @Test func repeatedKeysAreKeptAsWritten() throws {
         let v = try JSONValue(parsing: #"{"a":1,"b":2,"a":3}"#)
-        #expect(JSONSerializer.string(v) == #"{"a":3,"b":2}"#)
-        // Large objects switch to a hash index; same rule.
-        var text = "{"
-        for n in 0..<40 { text += "\"k\(n)\":\(n)," }
-        text += "\"k3\":\"last\"}"
-        let big = try JSONValue(parsing: text)
-        #expect(big.objectValue?.count == 40)
-        #expect(big["k3"] == "last")
-        #expect(big.objectValue?.keys[3] == "k3")
+        // The document keeps both; what they mean depends on the Go type they are read into.
+        #expect(v.objectValue?.members.map(\.key) == ["a", "b", "a"])
+        #expect(JSONSerializer.string(v) == #"{"a":1,"b":2,"a":3}"#)
+        // Lookup reads the object as a Go map: the last value wins.
+        #expect(v["a"] == 3)
+        #expect(v.objectValue?.keys == ["a", "b"])
+        #expect(JSONSerializer.string(.object(v.objectValue!.uniqued)) == #"{"a":3,"b":2}"#)
+        // Setting leaves one member, at the first position.
+        var o = v.objectValue!
+        o["a"] = 9
+        #expect(JSONSerializer.string(.object(o)) == #"{"a":9,"b":2}"#)
+        o = v.objectValue!
+        #expect(o.removeValue(forKey: "a") == 3)
+        #expect(JSONSerializer.string(.object(o)) == #"{"b":2}"#)
+    }
+
+    @Test func keysCompareAsBytes() throws {
+        // "é" precomposed and decomposed are different keys to Go (Swift's == would equate them).
+        let v = try JSONValue(parsing: "{\"caf\u{E9}\":1,\"cafe\u{301}\":2}")
+        #expect(v["caf\u{E9}"] == 1)
+        #expect(v["cafe\u{301}"] == 2)
+        #expect(v.objectValue?.keys.count == 2)
     }
 
     @Test func numbersKeepTheirLiteral() throws {
@@ -98,30 +111,49 @@ import Testing
         }
     }
 
+    /// Go replaces each byte that does not start a well-formed sequence with U+FFFD (one per byte,
+    /// not Unicode's one per maximal subpart), on the fast path and after an escape alike.
     @Test(arguments: [
-        [0x22, 0xFF, 0x22],  // never valid
-        [0x22, 0xC0, 0xAF, 0x22],  // overlong '/'
-        [0x22, 0xE0, 0x80, 0xAF, 0x22],  // overlong
-        [0x22, 0xED, 0xA0, 0x80, 0x22],  // UTF-16 surrogate encoded in UTF-8
-        [0x22, 0xF4, 0x90, 0x80, 0x80, 0x22],  // beyond U+10FFFF
-        [0x22, 0xE2, 0x82, 0x22],  // truncated sequence
-        [0x22, 0x5C, 0x6E, 0x80, 0x22],  // bare continuation byte after an escape (slow path)
-    ] as [[UInt8]])
-    func rejectsInvalidUTF8(bytes: [UInt8]) {
-        #expect(throws: JSONParseError.self) { try JSONParser.parse(bytes) }
-        do {
-            _ = try JSONParser.parse(bytes)
-        } catch {
-            #expect(error.message == "invalid UTF-8 in string literal")
-        }
+        ([0x22, 0xFF, 0x22], "\u{FFFD}"),  // never valid
+        ([0x22, 0xC0, 0xAF, 0x22], "\u{FFFD}\u{FFFD}"),  // overlong '/'
+        ([0x22, 0xE0, 0x80, 0xAF, 0x22], "\u{FFFD}\u{FFFD}\u{FFFD}"),  // overlong
+        ([0x22, 0xED, 0xA0, 0x80, 0x22], "\u{FFFD}\u{FFFD}\u{FFFD}"),  // UTF-16 surrogate encoded in UTF-8
+        ([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], "\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}"),  // beyond U+10FFFF
+        ([0x22, 0xE2, 0x82, 0x22], "\u{FFFD}\u{FFFD}"),  // truncated sequence
+        ([0x22, 0xE2, 0x28, 0xA1, 0x22], "\u{FFFD}(\u{FFFD}"),  // bad continuation
+        ([0x22, 0x5C, 0x6E, 0x80, 0x22], "\n\u{FFFD}"),  // bare continuation byte after an escape (slow path)
+        ([0x22, 0x61, 0xC3, 0xA9, 0xFF, 0x22], "a\u{E9}\u{FFFD}"),  // good then bad
+    ] as [([UInt8], String)])
+    func repairsInvalidUTF8(bytes: [UInt8], expected: String) throws {
+        #expect(try JSONParser.parse(bytes) == .string(expected))
+        // Keys too.
+        let object = [0x7B] + bytes + Array(":1}".utf8)
+        #expect(try JSONParser.parse(object).objectValue?.keys == [expected])
     }
 
-    @Test func limitsDepth() throws {
-        let deep = String(repeating: "[", count: 600) + String(repeating: "]", count: 600)
-        #expect(throws: JSONParseError(message: "exceeded max depth", offset: 512)) { try JSONParser.parse(deep) }
-        let ok = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-        #expect(throws: Never.self) { try JSONParser.parse(ok) }
-        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(ok.utf8), maximumDepth: 99) }
+    @Test(arguments: [
+        (#""\ud800""#, "\u{FFFD}"),
+        (#""\udc00""#, "\u{FFFD}"),
+        (#""a\ud800\ud800b""#, "a\u{FFFD}\u{FFFD}b"),
+        (#""\ud800\u0041""#, "\u{FFFD}A"),
+        (#""\ud83d\ude00""#, "\u{1F600}"),
+    ])
+    func repairsUnpairedSurrogateEscapes(input: String, expected: String) throws {
+        #expect(try JSONParser.parse(input) == .string(expected))
+    }
+
+    /// Go's scanner allows 10000 nested arrays and objects and refuses the 10001st.
+    @Test func limitsDepthAsGoDoes() throws {
+        func nested(_ n: Int) -> String { String(repeating: "[", count: n) + String(repeating: "]", count: n) }
+        #expect(throws: Never.self) { try JSONParser.parse(nested(10000)) }
+        #expect(throws: JSONParseError(message: "invalid character '[' exceeded max depth", offset: 10000)) {
+            try JSONParser.parse(nested(10001))
+        }
+        let objects = String(repeating: #"{"a":"#, count: 10001) + "1" + String(repeating: "}", count: 10001)
+        #expect(throws: JSONParseError(message: "invalid character '{' exceeded max depth", offset: 50000)) {
+            try JSONParser.parse(objects)
+        }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(nested(100).utf8), maximumDepth: 99) }
     }
 
     @Test func errorDescriptionNamesTheOffset() {

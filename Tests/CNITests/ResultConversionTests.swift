@@ -111,7 +111,7 @@ import Testing
     }
 
     @Test func malformedResultsNameTheField() throws {
-        #expect(throws: CNIError(.decodingFailure, #"result: "ips.0.address" is not a valid CIDR address: 10.0.0.300/8"#)) {
+        #expect(throws: CNIError(.decodingFailure, #"result: "ips.0.address": invalid CIDR address: 10.0.0.300/8"#)) {
             try CNIResult(json: ["cniVersion": "1.0.0", "ips": [["address": "10.0.0.300/8"]]])
         }
         #expect(throws: CNIError(.decodingFailure, #"result: "ips.0.address" is missing"#)) {
@@ -120,7 +120,7 @@ import Testing
         #expect(throws: CNIError(.decodingFailure, #"result: "interfaces" must be an array, found an object"#)) {
             try CNIResult(json: ["cniVersion": "1.0.0", "interfaces": [:]])
         }
-        #expect(throws: CNIError(.decodingFailure, #"result: "routes.0.gw" is not a valid IP address: x"#)) {
+        #expect(throws: CNIError(.decodingFailure, #"result: "routes.0.gw": invalid IP address: x"#)) {
             try CNIResult(json: ["cniVersion": "0.4.0", "routes": [["dst": "0.0.0.0/0", "gw": "x"]]])
         }
         #expect(throws: CNIError(.decodingFailure, "failed to parse result: unexpected end of JSON input at offset 1")) {

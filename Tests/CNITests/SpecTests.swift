@@ -88,40 +88,66 @@ import Testing
 @Suite struct NetworkConfigTests {
     @Test func decodesTheCommonKeys() throws {
         let config = try NetworkConfig(bytes: Array("""
-            {"cniVersion":"1.1.0","cniVersions":["1.0.0","1.1.0"],"name":"mynet","type":"bridge",
+            {"cniVersion":"1.1.0","name":"mynet","type":"bridge",
              "bridge":"cni0","args":{"cni":{"ips":["10.1.2.9"]}},"ipMasq":true,
              "ipam":{"type":"host-local","subnet":"10.1.2.0/24"},
              "dns":{"nameservers":["10.1.2.1"],"search":["a"]},
              "runtimeConfig":{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]},
              "capabilities":{"portMappings":true,"ips":false},
-             "disableCheck":"TRUE","disableGC":false,
              "cni.dev/valid-attachments":[{"containerID":"c1","ifname":"eth0"}],
              "prevResult":{"cniVersion":"1.1.0","ips":[{"address":"10.1.2.3/24"}]}}
             """.utf8))
         #expect(config.cniVersion == "1.1.0")
-        #expect(config.cniVersions == ["1.0.0", "1.1.0"])
         #expect(config.name == "mynet")
         #expect(config.type == "bridge")
-        #expect(config.args?["cni"]?["ips"]?[0] == "10.1.2.9")
-        #expect(config.ipMasq)
         #expect(config.ipam?.type == "host-local")
         #expect(config.ipam?.raw["subnet"] == "10.1.2.0/24")
         #expect(config.dns == DNS(nameservers: ["10.1.2.1"], search: ["a"]))
-        #expect(config.runtimeConfig("portMappings")?[0]?["hostPort"]?.intValue == 8080)
         #expect(config.capabilities == ["portMappings": true, "ips": false])
-        #expect(config.disableCheck)
-        #expect(!config.disableGC)
-        #expect(!config.loadOnlyInlinedPlugins)
         #expect(config.validAttachments == [ValidAttachment(containerID: "c1", ifName: "eth0")])
         #expect(config.prevResult?.ips.first?.address == IPNetwork("10.1.2.3/24"))
         #expect(config.raw.keys.first == "cniVersion")
         #expect(config.raw["bridge"] == "cni0")
         #expect(try config.version == .v1_1_0)
 
-        struct Bridge: Decodable { var bridge: String; var ipMasq: Bool }
-        #expect(try config.decode(Bridge.self).bridge == "cni0")
-        struct Range: Decodable { var subnet: IPNetwork }
-        #expect(try config.ipam?.decode(Range.self).subnet == IPNetwork("10.1.2.0/24"))
+        // A plugin reads its own keys as its own struct.
+        let bridge = config.object(NetworkConfig.fields + ["bridge", "ipMasq", "runtimeConfig"])
+        #expect(try bridge["bridge"].string() == "cni0")
+        #expect(try bridge["ipMasq"].bool() == true)
+        let mappings = try bridge["runtimeConfig"].object(["portMappings"])["portMappings"].slice()
+        #expect(try mappings?.first?.object(["hostPort"])["hostPort"].int() == 8080)
+    }
+
+    /// Keys in another case, repeated keys and nulls mean what they mean to Go's decoder.
+    @Test func readsTheCommonKeysAsGoDoes() throws {
+        let config = try NetworkConfig(bytes: Array("""
+            {"CNIVersion":"1.0.0","Name":"n","TYPE":"ptp","IPAM":{"type":"host-local"},"ipam":{"dataDir":"/x"},
+             "Capabilities":{"ips":true},"capabilities":{"mac":true,"IPS":false},
+             "dns":{"nameservers":null,"domain":""},
+             "PrevResult":{"cniVersion":"1.0.0","ips":[{"address":"10.1.2.3/24","interface":1.0}]}}
+            """.utf8))
+        #expect(config.cniVersion == "1.0.0" && config.name == "n" && config.type == "ptp")
+        // Repeated objects merge into the IPAM struct.
+        #expect(config.ipam?.type == "host-local" && config.ipam?.raw["dataDir"] == "/x")
+        // A map accumulates keys, exactly.
+        #expect(config.capabilities == ["ips": true, "mac": true, "IPS": false])
+        // Nothing set in dns: no override.
+        #expect(config.dns == nil)
+        // prevResult went through a Go map: 1.0 became an int.
+        #expect(config.prevResult?.ips.first?.interface == 1)
+        #expect(try NetworkConfig(json: ["dns": ["nameservers": []]]).dns == DNS())
+        #expect(try NetworkConfig(json: ["ipam": nil]).ipam == nil)
+        #expect(try NetworkConfig(json: ["prevResult": nil]).prevResult == nil)
+    }
+
+    /// The IPAM plugins read the config without the spec's keys, so those do not fail them.
+    @Test func lenientConfigIgnoresMistypedSpecKeys() throws {
+        let text = Array(#"{"name":"n","type":5,"dns":7,"capabilities":[],"prevResult":"x","ipam":{"type":"host-local"},"cni.dev/valid-attachments":[{"containerID":"c","ifname":"e"}]}"#.utf8)
+        #expect(throws: CNIError.self) { try NetworkConfig(bytes: text) }
+        let config = try NetworkConfig(bytes: text, lenient: true)
+        #expect(config.type == "" && config.dns == nil && config.capabilities.isEmpty && config.prevResult == nil)
+        #expect(config.ipam?.type == "host-local")
+        #expect(config.validAttachments == [ValidAttachment(containerID: "c", ifName: "e")])
     }
 
     @Test func minimalConfig() throws {
@@ -156,12 +182,13 @@ import Testing
 
     @Test(arguments: [
         (#"{"name":5}"#, #"network config: "name" must be a string, found a number"#),
-        (#"{"ipMasq":"yes"}"#, #"network config: "ipMasq" must be a boolean, found a string"#),
+        (#"{"type":true}"#, #"network config: "type" must be a string, found a boolean"#),
         (#"{"ipam":{"type":7}}"#, #"network config: "ipam.type" must be a string, found a number"#),
         (#"{"dns":{"nameservers":[1]}}"#, #"network config: "dns.nameservers.0" must be a string, found a number"#),
-        (#"{"capabilities":{"ips":"x"}}"#, #"network config: "capabilities.ips" must be a boolean, found a string"#),
-        (#"{"disableCheck":"maybe"}"#, #"network config: "disableCheck" must be a boolean, found "maybe""#),
-        ("[]", "network config must be a JSON object, found an array"),
+        (#"{"capabilities":{"ips":"x"}}"#, #"network config: "capabilities.ips" must be a boolean, found "x""#),
+        (#"{"capabilities":[]}"#, #"network config: "capabilities" must be an object, found an array"#),
+        (#"{"prevResult":[]}"#, #"network config: "prevResult" must be an object, found an array"#),
+        ("[]", "network config must be an object, found an array"),
         ("{", "error parsing network config: unexpected end of JSON input at offset 1"),
     ])
     func rejectsMistypedKeys(json: String, message: String) {
@@ -185,6 +212,19 @@ import Testing
         #expect(list.plugins.map(\.type) == ["bridge", "portmap"])
         #expect(list.plugins[1].capabilities["portMappings"] == true)
         #expect(list.plugins[0].raw["bridge"] == "cni0")
+    }
+
+    /// The list is a Go map (exact keys, the last repeat wins); each plugin object goes through
+    /// `interface{}` before it is decoded as a struct, so its keys are decoded in sorted order.
+    @Test func readsListAndPluginKeysAsLibcniDoes() throws {
+        let list = try parse(#"{"Name":"x","name":"n","NAME":"y","plugins":[{"type":"a","Type":"b"},{"Type":"b","type":"a","ipam":{"type":"x"},"ipam":{"TYPE":"y"}}]}"#)
+        #expect(list.name == "n")
+        #expect(list.plugins.map(\.type) == ["a", "a"])
+        // Within a plugin object the map keeps only the last `ipam`.
+        #expect(list.plugins[1].ipam?.type == "y")
+        // A plugin decoding the same bytes from stdin reads them in document order.
+        #expect(try NetworkConfig(bytes: Array(#"{"type":"a","Type":"b"}"#.utf8)).type == "b")
+        #expect(throws: NetworkConfigListError.self) { try parse(#"{"name":"n","name":5}"#) }
     }
 
     @Test func picksTheHighestKnownVersionFromCNIVersions() throws {
@@ -218,8 +258,8 @@ import Testing
         (#"{"name":"n","plugins":[]}"#, "error parsing configuration list: no plugins in list"),
         (#"{"name":"n","plugins":[{"type":"a"},{"ipam":{}}]}"#,
          "failed to parse plugin config 1: error parsing configuration: missing 'type'"),
-        (#"{"name":"n","plugins":[{"type":"a","ipMasq":1}]}"#,
-         #"failed to parse plugin config 0: error parsing configuration: network config: "ipMasq" must be a boolean, found a number"#),
+        (#"{"name":"n","plugins":[{"type":"a","dns":1}]}"#,
+         #"failed to parse plugin config 0: error parsing configuration: network config: "dns" must be an object, found a number"#),
     ])
     func rejectsAsLibcni(text: String, message: String) {
         #expect(throws: NetworkConfigListError(message)) { try parse(text) }

@@ -22,7 +22,7 @@ struct BackendChoiceKernelTests {
             #expect(try Self.nodeDefault(host) == .nftables)
             try host.perform { try Masquerade().setup(Self.attachment) }
             #expect(try host.check(["nft", "list", "ruleset"]).contains("id: ctr2"))
-            #expect(try natSave(host) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT)
             try host.perform { try Masquerade().teardown(Self.attachment) }
         }
     }
@@ -66,7 +66,7 @@ struct BackendChoiceKernelTests {
                 }
                 #expect(try Self.nodeDefault(host) == .iptables)
                 try host.perform { try Masquerade().setup(Self.attachment) }
-                #expect(try natSave(host).contains(FirewallNames.iptablesChain(network: "choicenet", containerID: "ctr2")))
+                #expect(try host.natSave().contains(FirewallNames.iptablesChain(network: "choicenet", containerID: "ctr2")))
                 #expect(try !host.check(["nft", "list", "ruleset"]).contains("cni_plugins_masquerade"))
                 try host.perform { try Masquerade().teardown(Self.attachment) }
             }

@@ -18,7 +18,7 @@ struct IPTablesMasqueradeKernelTests {
         try withTestNamespaces(1, prefix: "ipt") { ns in
             let host = ns[0]
             try host.perform { try backend.setup(Self.ctr1) }
-            #expect(try natSave(host) == """
+            #expect(try host.natSave() == """
                 *nat
                 :PREROUTING ACCEPT [0:0]
                 :INPUT ACCEPT [0:0]
@@ -31,7 +31,7 @@ struct IPTablesMasqueradeKernelTests {
                 COMMIT
 
                 """)
-            #expect(try natSave(host, v6: true) == """
+            #expect(try host.natSave(v6: true) == """
                 *nat
                 :PREROUTING ACCEPT [0:0]
                 :INPUT ACCEPT [0:0]
@@ -45,12 +45,12 @@ struct IPTablesMasqueradeKernelTests {
 
                 """)
             // Again: nothing changes, nothing is duplicated.
-            let before = try natSave(host)
+            let before = try host.natSave()
             try host.perform {
                 try backend.setup(Self.ctr1)
                 try backend.check(Self.ctr1)
             }
-            #expect(try natSave(host) == before)
+            #expect(try host.natSave() == before)
         }
     }
 
@@ -62,19 +62,19 @@ struct IPTablesMasqueradeKernelTests {
             try host.perform { try backend.teardown(Self.ctr1) }
             let ctr2 = MasqueradeAttachment(network: "mynet", containerID: "ctr2", ifName: "eth0", addresses: [IPNetwork("10.88.0.3/16")!])
             try host.perform { try backend.setup(ctr2) }
-            let onlyCtr2 = try natSave(host)
+            let onlyCtr2 = try host.natSave()
             try host.perform {
                 try backend.setup(Self.ctr1)
                 #expect(backend.tools.natMayHaveRules(.v4))
                 try backend.teardown(MasqueradeAttachment(network: "mynet", containerID: "ctr1", ifName: "eth0"))
             }
-            #expect(try natSave(host) == onlyCtr2)
-            #expect(try natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave() == onlyCtr2)
+            #expect(try host.natSave(v6: true) == emptyNAT)
             try host.perform {
                 try backend.teardown(ctr2)
                 try backend.teardown(ctr2)
             }
-            #expect(try natSave(host) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT)
         }
     }
 
@@ -86,8 +86,8 @@ struct IPTablesMasqueradeKernelTests {
             try host.check(["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "10.88.0.2/16", "-m", "comment", "--comment", #"name: "mynet" id: "ctr1""#, "-j", Self.chain])
             try host.check(["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", "10.88.0.2", "-m", "comment", "--comment", #"name: "mynet" id: "ctr1""#, "-j", Self.chain])
             try host.perform { try backend.teardown(Self.ctr1) }
-            #expect(try natSave(host) == emptyNAT)
-            #expect(try natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT)
+            #expect(try host.natSave(v6: true) == emptyNAT)
         }
     }
 
@@ -125,7 +125,7 @@ struct IPTablesMasqueradeKernelTests {
             // The common case: the layout as setup wrote it, addresses known.
             try host.perform { try counted.teardown(Self.ctr1) }
             #expect(log() == ["iptables-restore", "ip6tables-restore"])
-            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT && host.natSave(v6: true) == emptyNAT)
 
             // A duplicated jump keeps the chain referenced: the transaction fails whole, and the
             // table is read to find every jump.
@@ -134,13 +134,13 @@ struct IPTablesMasqueradeKernelTests {
             _ = log()
             try host.perform { try counted.teardown(Self.ctr1) }
             #expect(log() == ["iptables-restore", "iptables-save", "iptables-restore", "ip6tables-restore"])
-            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT && host.natSave(v6: true) == emptyNAT)
 
             // The jump already gone (a half-done teardown): the fallback still removes the chain.
             try host.perform { try counted.setup(Self.ctr1) }
             try host.check(["iptables", "-t", "nat", "-D", "POSTROUTING", "-s", "10.88.0.2/32", "-m", "comment", "--comment", #"name: "mynet" id: "ctr1""#, "-j", Self.chain])
             try host.perform { try counted.teardown(Self.ctr1) }
-            #expect(try natSave(host) == emptyNAT && natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave() == emptyNAT && host.natSave(v6: true) == emptyNAT)
             // Nothing left: nothing is run (the chain's absence is read over netlink).
             _ = log()
             try host.perform { try counted.teardown(Self.ctr1) }
@@ -155,19 +155,19 @@ struct IPTablesMasqueradeKernelTests {
             let dead = MasqueradeAttachment(network: "mynet", containerID: "dead", ifName: "eth0", addresses: [IPNetwork("10.88.0.6/16")!, IPNetwork("fd00:88::6/64")!])
             let other = MasqueradeAttachment(network: "other", containerID: "dead", ifName: "eth0", addresses: [IPNetwork("10.99.0.6/16")!])
             try host.perform { try backend.setup(alive) }
-            let aliveOnly = try natSave(host)
+            let aliveOnly = try host.natSave()
             try host.perform {
                 try backend.setup(other)
                 try backend.setup(dead)
                 try backend.gc(network: "mynet", keeping: [AttachmentID(containerID: "alive", ifName: "eth0")])
             }
-            let text = try natSave(host)
+            let text = try host.natSave()
             #expect(!text.contains(FirewallNames.iptablesChain(network: "mynet", containerID: "dead")))
             #expect(text.contains(FirewallNames.iptablesChain(network: "mynet", containerID: "alive")))
             #expect(text.contains(FirewallNames.iptablesChain(network: "other", containerID: "dead")))
-            #expect(try natSave(host, v6: true) == emptyNAT)
+            #expect(try host.natSave(v6: true) == emptyNAT)
             try host.perform { try backend.teardown(other) }
-            #expect(try natSave(host) == aliveOnly)
+            #expect(try host.natSave() == aliveOnly)
         }
     }
 

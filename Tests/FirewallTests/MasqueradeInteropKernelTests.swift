@@ -24,7 +24,7 @@ struct DebianBridgeInteropTests {
         let runner = PluginRunner(binary: "/usr/lib/cni/bridge", host: host, cniPath: "/usr/lib/cni")
         let out = try runner.run(
             command, config: config(ipMasq: ipMasq, dataDir: dataDir), netns: container.path, containerID: id)
-        guard out.succeeded else { throw TestCommandFailed(argv: ["bridge", command], output: out) }
+        guard out.succeeded else { throw CommandError(command: ["bridge", command], output: out) }
         return jsonObject(out.stdout) ?? [:]
     }
 
@@ -48,25 +48,25 @@ struct DebianBridgeInteropTests {
                 let result = try Self.bridge("ADD", host: host, container: container, ipMasq: true, dataDir: dataDir)
                 let attachment = MasqueradeAttachment(
                     network: "mynet", containerID: "ctrdeb", ifName: "eth0", addresses: [try Self.address(result)])
-                let theirs = try natSave(host)
+                let theirs = try host.natSave()
                 #expect(theirs.contains(FirewallNames.iptablesChain(network: "mynet", containerID: "ctrdeb")))
 
                 // Same attachment, our code, another namespace: the same table, byte for byte.
                 try fresh.perform { try IPTablesMasquerade().setup(attachment) }
-                #expect(try natSave(fresh) == theirs)
+                #expect(try fresh.natSave() == theirs)
                 try host.perform { try IPTablesMasquerade().check(attachment) }
 
                 // Our DEL without addresses (the link is gone, or an empty CNI_NETNS) removes Debian's rules.
                 try host.perform {
                     try Masquerade().teardown(MasqueradeAttachment(network: "mynet", containerID: "ctrdeb", ifName: "eth0"))
                 }
-                #expect(try natSave(host) == emptyNAT)
+                #expect(try host.natSave() == emptyNAT)
                 // Debian's DEL afterwards succeeds once the link is gone, as our bridge's DEL leaves it. (With the
                 // link still there it fails: its go-iptables takes iptables-nft's exit status 2 for a missing
                 // chain as an error, so 1.1.1's DEL is not idempotent against any earlier removal.)
                 try container.check(["ip", "link", "del", "eth0"])
                 _ = try Self.bridge("DEL", host: host, container: container, ipMasq: true, dataDir: dataDir)
-                #expect(try natSave(host) == emptyNAT)
+                #expect(try host.natSave() == emptyNAT)
             }
         }
     }
@@ -76,13 +76,13 @@ struct DebianBridgeInteropTests {
             try withTestNamespaces(2, prefix: "deb") { ns in
                 let (host, container) = (ns[0], ns[1])
                 let result = try Self.bridge("ADD", host: host, container: container, ipMasq: false, dataDir: dataDir)
-                #expect(try natSave(host) == emptyNAT)
+                #expect(try host.natSave() == emptyNAT)
                 let attachment = MasqueradeAttachment(
                     network: "mynet", containerID: "ctrdeb", ifName: "eth0", addresses: [try Self.address(result)])
                 try host.perform { try Masquerade().setup(attachment, backend: "iptables") }
-                #expect(try natSave(host) != emptyNAT)
+                #expect(try host.natSave() != emptyNAT)
                 _ = try Self.bridge("DEL", host: host, container: container, ipMasq: true, dataDir: dataDir)
-                #expect(try natSave(host) == emptyNAT)
+                #expect(try host.natSave() == emptyNAT)
             }
         }
     }

@@ -134,11 +134,11 @@ import Testing
     func operationMessages(operation: NFTBatch.Operation, messageType: UInt16, flags: UInt16) throws {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 8192, alignment: 4)
         defer { buffer.deallocate() }
-        try operation.encode(into: buffer.baseAddress!, sequence: 42)
+        try operation.encode(into: buffer.baseAddress!.assumingMemoryBound(to: CChar.self))
         let type = buffer.load(fromByteOffset: 4, as: UInt16.self)
         #expect(type == (10 << 8) | messageType)  // NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_*
         #expect(buffer.load(fromByteOffset: 6, as: UInt16.self) == flags | 0x1)  // NLM_F_REQUEST
-        #expect(buffer.load(fromByteOffset: 8, as: UInt32.self) == 42)
+        #expect(buffer.load(fromByteOffset: 8, as: UInt32.self) == 0)  // stamped by the connection
         #expect(buffer.load(fromByteOffset: 16, as: UInt8.self) == operation.familyForTest)
     }
 

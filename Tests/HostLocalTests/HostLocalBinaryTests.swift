@@ -176,8 +176,10 @@ import Testing
     @Test(arguments: [
         (#"{"ranges": [[{"subnet": "10.9.2.0/31"}]]}"#, "invalid range set 0: Network 10.9.2.0/31 too small to allocate from"),
         (#"{"ranges": [[{"subnet": "10.9.2.1/24"}]]}"#, "invalid range set 0: Network has host bits set. For a subnet mask of length 24 the network address is 10.9.2.0"),
-        (#"{"ranges": [[{"subnet": "notacidr"}]]}"#, "invalid CIDR address: notacidr"),
-        (#"{"ranges": [[{"subnet": "10.9.2.0/24", "rangeStart": "bogus"}]]}"#, "invalid IP address: bogus"),
+        (#"{"ranges": [[{"subnet": "notacidr"}]]}"#, #"network config: "ipam.ranges.0.0.subnet": invalid CIDR address: notacidr"#),
+        (#"{"ranges": [[{"subnet": "10.9.2.0/24", "rangeStart": "bogus"}]]}"#,
+         #"network config: "ipam.ranges.0.0.rangeStart": invalid IP address: bogus"#),
+        (#"{"subnet": ""}"#, #"network config: "ipam.subnet": invalid CIDR address: "#),
         (#"{"ranges": [[{"subnet": "10.9.2.0/24", "rangeEnd": "10.9.3.1"}]]}"#, "invalid range set 0: RangeEnd 10.9.3.1 not in network 10.9.2.0/24"),
         (#"{"ranges": [[{"subnet": "10.9.2.0/24"}], [{"subnet": "10.9.2.0/25"}]]}"#, "range set 0 overlaps with 1"),
         (#"{"ranges": [[]]}"#, "invalid range set 0: empty range set"),

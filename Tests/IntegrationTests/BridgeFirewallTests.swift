@@ -27,23 +27,23 @@ struct BridgeFirewallTests {
 
             // Another attachment stays throughout; the state before ours is compared after our DEL.
             try lab.run(lab.ours(), "ADD", config, container: lab.containers[1], id: "neighbour")
-            let nftBefore = try lab.nftRuleset(), iptablesBefore = try lab.iptablesSave()
+            let nftBefore = try lab.host.ruleset(), iptablesBefore = try lab.host.iptablesSave()
 
             let result = try lab.run(lab.ours(), "ADD", config, container: lab.containers[0], id: "masq")
             try lab.waitForBridgeDAD()
             #expect(try lab.connect(from: lab.containers[0], to: "192.0.2.2") == "192.0.2.1")
             #expect(try lab.connect(from: lab.containers[0], to: "2001:db8::2") == "2001:db8::1")
             if backend == "iptables" {
-                #expect(try lab.iptablesSave().contains("CNI-"))
+                #expect(try lab.host.iptablesSave().contains("CNI-"))
             } else {
-                #expect(try lab.nftRuleset().contains("id: masq\""))
+                #expect(try lab.host.ruleset().contains("id: masq\""))
             }
             let check = try lab.ours().run("CHECK", config: withPrevResult(config, result), netns: lab.containers[0].path, containerID: "masq")
             #expect(check.succeeded, "\(check.stdout)")
 
             try lab.run(lab.ours(), "DEL", config, container: lab.containers[0], id: "masq")
-            #expect(try lab.nftRuleset() == nftBefore)
-            #expect(try lab.iptablesSave() == iptablesBefore)
+            #expect(try lab.host.ruleset() == nftBefore)
+            #expect(try lab.host.iptablesSave() == iptablesBefore)
             try lab.run(lab.ours(), "DEL", config, container: lab.containers[1], id: "neighbour")
             #expect(try lab.leftovers() == [])
         }
@@ -131,7 +131,7 @@ struct BridgeFirewallTests {
             // Setup is idempotent: a second setup (CHECK would otherwise see two jumps) keeps one.
             try lab.run(lab.ours(), "DEL", config, container: ctr, id: "spoof")
             #expect(try lab.leftovers() == [])
-            #expect(try !lab.nftRuleset().contains("cni-br-iface"))
+            #expect(try !lab.host.ruleset().contains("cni-br-iface"))
         }
     }
 }

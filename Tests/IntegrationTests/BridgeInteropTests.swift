@@ -53,13 +53,13 @@ struct BridgeInteropTests {
             try withBridgeLab { theirs in
                 let extra = #""isGateway":true,"ipMasq":true,"ipMasqBackend":"iptables","macspoofchk":true"#
                 for (lab, runner) in [(ours, ours.ours()), (theirs, theirs.reference())] {
-                    #expect(try lab.iptablesSave().split(separator: "\n").allSatisfy { $0.isEmpty })
+                    #expect(try lab.host.iptablesSave().split(separator: "\n").allSatisfy { $0.isEmpty })
                     try lab.run(runner, "ADD", lab.config(subnets: ["10.69.0.0/24"], extra: extra), container: lab.containers[0], id: "pristine")
                     try lab.run(runner, "DEL", lab.config(subnets: ["10.69.0.0/24"], extra: extra), container: lab.containers[0], id: "pristine")
                     #expect(try lab.leftovers() == [])
                 }
-                #expect(try ours.iptablesSave() == theirs.iptablesSave())
-                #expect(try normalized(ours.nftRuleset(), ours) == normalized(theirs.nftRuleset(), theirs))
+                #expect(try ours.host.iptablesSave() == theirs.host.iptablesSave())
+                #expect(try normalized(ours.host.ruleset(), ours) == normalized(theirs.host.ruleset(), theirs))
             }
         }
     }
@@ -105,7 +105,7 @@ struct BridgeInteropTests {
             try lab.run(lab.ours(cniPath: Binaries.referenceDirectory), "DEL", config, container: lab.containers[0], id: "deb")
             #expect(try lab.leftovers() == [])
             // The empty masquerade chain of the reference's layout is gone with it.
-            #expect(try !lab.iptablesSave().contains(":CNI-"))
+            #expect(try !lab.host.iptablesSave().contains(":CNI-"))
         }
     }
 
@@ -114,10 +114,10 @@ struct BridgeInteropTests {
         try withBridgeLab { lab in
             let config = lab.config(extra: #""isGateway":true,"ipMasq":true,"ipMasqBackend":"iptables","macspoofchk":true"#)
             try lab.run(lab.ours(), "ADD", config, container: lab.containers[0], id: "mine")
-            #expect(try lab.iptablesSave().contains(":CNI-"))
+            #expect(try lab.host.iptablesSave().contains(":CNI-"))
             try lab.run(lab.reference(), "DEL", config, container: lab.containers[0], id: "mine")
             #expect(try lab.leftovers() == [])
-            #expect(try !lab.nftRuleset().contains("cni-br-iface"))
+            #expect(try !lab.host.ruleset().contains("cni-br-iface"))
         }
     }
 }

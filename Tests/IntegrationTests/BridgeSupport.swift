@@ -47,7 +47,7 @@ final class BridgeLab: @unchecked Sendable {
         ifName: String = "eth0", args: String? = nil
     ) throws -> [String: Any] {
         let out = try runner.run(command, config: config, netns: container?.path ?? "", containerID: id, ifName: ifName, args: args)
-        guard out.succeeded else { throw BridgeCommandFailed(what: "bridge \(command) \(id)", output: out) }
+        guard out.succeeded else { throw TestFailure("bridge \(command) \(id) exited \(out.status): \(out.stderr)\(out.stdout)") }
         return jsonObject(out.stdout) ?? [:]
     }
 
@@ -55,43 +55,27 @@ final class BridgeLab: @unchecked Sendable {
 
     /// Host links whose name starts with `prefix` (`veth`).
     func hostLinks(prefix: String = "veth") throws -> [String] {
-        try host.ipJSON(["link", "show"]).compactMap { $0["ifname"] as? String }.filter { $0.hasPrefix(prefix) }
+        try host.linkNames().filter { $0.hasPrefix(prefix) }
     }
 
-    /// Waits (up to 5 s) until at most `count` host veths are left: the kernel destroys the veths
-    /// of a deleted namespace in the background.
+    /// Waits until at most `count` host veths are left: the kernel destroys the veths of a
+    /// deleted namespace in the background.
     func waitForHostVeths(atMost count: Int) throws {
-        for _ in 0..<500 where try hostLinks().count > count { Thread.sleep(forTimeInterval: 0.01) }
+        try host.waitForLinks(prefix: "veth", atMost: count)
     }
 
     /// Lease files of network `name` (host-local's `<dataDir>/<name>/<ip>`).
-    func leases(network: String = "brnet") -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + network)) ?? []
-        return files.filter { $0.first?.isNumber == true || $0.contains(":") }.sorted()
-    }
-
-    /// `nft list ruleset` in the host namespace.
-    func nftRuleset() throws -> String { try host.check(["nft", "list", "ruleset"]) }
-
-    /// `iptables-save` and `ip6tables-save` in the host namespace, without their timestamp lines.
-    func iptablesSave() throws -> String {
-        var text = ""
-        for tool in ["iptables-save", "ip6tables-save"] {
-            text += try host.check([tool]).split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n") + "\n"
-        }
-        return text
-    }
+    func leases(network: String = "brnet") -> [String] { leaseFiles(dataDir: dataDir, network: network) }
 
     /// Everything of a CNI attachment the host could still hold: veths, leases, masquerade rules,
     /// iptables chains, spoof-check rules.
     func leftovers(network: String = "brnet") throws -> [String] {
         var found = try hostLinks().map { "link \($0)" }
         found += leases(network: network).map { "lease \($0)" }
-        let nft = try nftRuleset()
-        for line in nft.split(separator: "\n") where line.contains("masquerade comment") || line.contains("macspoofchk-") {
+        for line in try host.ruleset().split(separator: "\n") where line.contains("masquerade comment") || line.contains("macspoofchk-") {
             found.append("nft: \(line.trimmingCharacters(in: .whitespaces))")
         }
-        for line in try iptablesSave().split(separator: "\n") where line.contains("CNI-") {
+        for line in try host.iptablesSave().split(separator: "\n") where line.contains("CNI-") {
             found.append("iptables: \(line)")
         }
         return found
@@ -104,47 +88,10 @@ final class BridgeLab: @unchecked Sendable {
 
     // MARK: Traffic
 
-    /// Pings each target from `ns` (ICMP echo over a raw socket; the image has no ping binary).
-    /// Returns the targets that did not answer within `timeout` seconds each.
+    /// The targets that do not answer an ICMP echo from `ns` within `timeout` seconds each.
     func unreachable(from ns: TestNamespace, _ targets: [String], timeout: Double = 3) throws -> [String] {
-        let out = try ns.run(["/usr/bin/python3", "-c", Self.pinger, String(timeout)] + targets)
-        guard out.succeeded else { throw BridgeCommandFailed(what: "pinger", output: out) }
-        return out.stdout.split(separator: "\n").map(String.init)
+        try Ping.unreachable(from: ns, targets, timeout: timeout)
     }
-
-    static let pinger = """
-        import os, select, socket, struct, sys, time
-        timeout = float(sys.argv[1])
-        def checksum(b):
-            if len(b) % 2: b += b'\\0'
-            s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-            s = (s >> 16) + (s & 0xffff); s += s >> 16
-            return ~s & 0xffff
-        ident = os.getpid() & 0xffff
-        for seq, dst in enumerate(sys.argv[2:]):
-            v6 = ':' in dst
-            if v6:
-                s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6); kind, answer = 128, 129
-            else:
-                s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); kind, answer = 8, 0
-            deadline = time.time() + timeout
-            ok = False
-            while not ok and time.time() < deadline:
-                body = struct.pack('!HH', ident, seq) + b'swcni'
-                packet = struct.pack('!BBH', kind, 0, 0) + body
-                if not v6:
-                    packet = struct.pack('!BBH', kind, 0, checksum(packet)) + body
-                s.sendto(packet, (dst, 0))
-                resend = min(deadline, time.time() + 0.2)
-                while not ok and time.time() < resend:
-                    r, _, _ = select.select([s], [], [], max(0, resend - time.time()))
-                    if not r: break
-                    data, peer = s.recvfrom(2048)
-                    if not v6: data = data[(data[0] & 15) * 4:]
-                    if len(data) >= 8 and data[0] == answer and struct.unpack('!HH', data[4:8]) == (ident, seq) and peer[0] == dst:
-                        ok = True
-            if not ok: print(dst)
-        """
 
     /// Connects from `ns` to a ``PeerEcho`` server at `address` and returns the source it saw.
     func connect(from ns: TestNamespace, to address: String, timeout: Double = 3) throws -> String {
@@ -154,26 +101,10 @@ final class BridgeLab: @unchecked Sendable {
     /// Waits until the host's IPv6 addresses on the bridge are no longer tentative (the gateway
     /// address goes through DAD on the bridge, as with the reference).
     func waitForBridgeDAD(timeout: Double = 5) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let out = try host.check(["ip", "-6", "addr", "show", "dev", bridgeName, "tentative"])
-            if out.isEmpty { return }
-            Thread.sleep(forTimeInterval: 0.05)
+        try poll("DAD of the addresses on \(bridgeName)", timeout: timeout, interval: 0.05) {
+            try host.check(["ip", "-6", "addr", "show", "dev", bridgeName, "tentative"]).isEmpty
         }
     }
-}
-
-/// A command a test ran failed.
-struct BridgeCommandFailed: Error, CustomStringConvertible {
-    var what: String
-    var output: CommandOutput
-    var description: String { "\(what) exited \(output.status): \(output.stderr)\(output.stdout)" }
-}
-
-/// `config` with `prevResult` set to `result` (what a runtime sends to CHECK and DEL).
-func withPrevResult(_ config: String, _ result: [String: Any]) throws -> String {
-    let prev = String(decoding: try JSONSerialization.data(withJSONObject: result), as: UTF8.self)
-    return String(config.dropLast()) + #","prevResult":"# + prev + "}"
 }
 
 /// Makes a lab with `containers` container namespaces, runs `body`, and removes everything.
@@ -185,14 +116,6 @@ func withBridgeLab<T>(containers: Int = 1, _ body: (BridgeLab) throws -> T) thro
         try body(BridgeLab(host: ns[0], containers: Array(ns.dropFirst()), dataDir: dataDir))
     }
 }
-
-/// True when this kernel has bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); this VM's has
-/// not, and then `ip link add ... vlan_filtering 1` and `bridge vlan add` fail with EOPNOTSUPP.
-let kernelHasBridgeVLANFiltering: Bool = {
-    guard isPrivileged, let ns = try? TestNamespace("probe") else { return false }
-    defer { ns.delete() }
-    return (try? ns.run(["ip", "link", "add", "br0", "type", "bridge", "vlan_filtering", "1"]).succeeded) ?? false
-}()
 
 let debianBridgeInstalled = FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/bridge")
 

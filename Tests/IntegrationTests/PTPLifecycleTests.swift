@@ -18,7 +18,7 @@ struct PTPLifecycleTests {
             let container = try TestNamespace("ptp")
             defer { container.delete() }
             try net.add(container, config: config)
-            #expect(try net.masqueradeRules().count >= 2)
+            #expect(try net.host.masqueradeRules().count >= 2)
             for _ in 0..<2 { #expect(try net.run("DEL", container, config: config).status == 0) }
             try net.expectClean("DEL twice")
 
@@ -26,7 +26,7 @@ struct PTPLifecycleTests {
             let gone = try TestNamespace("ptp")
             let result = try net.add(gone, config: config)
             gone.delete()
-            let withResult = PTPNetwork.adding(prevResult: result.resultText, to: config)
+            let withResult = try PTPNetwork.adding(prevResult: result.resultText, to: config)
             let del = try net.run("DEL", nil, config: withResult, netns: gone.path)
             #expect(del.status == 0, "\(del.stdout)")
             try net.expectClean("DEL with the netns gone and prevResult")
@@ -43,7 +43,7 @@ struct PTPLifecycleTests {
             // An empty CNI_NETNS (nerdctl, ctr): rules and lease go (the reference leaks the rules,
             // plugins#810), and with prevResult the veth too.
             let added = try net.add(container, config: config)
-            let emptyWithResult = PTPNetwork.adding(prevResult: added.resultText, to: config)
+            let emptyWithResult = try PTPNetwork.adding(prevResult: added.resultText, to: config)
             #expect(try net.run("DEL", nil, config: emptyWithResult, netns: "").status == 0)
             try net.expectClean("DEL with an empty CNI_NETNS and prevResult")
             #expect(try container.ipJSON(["link", "show"]).count == 1)
@@ -52,7 +52,7 @@ struct PTPLifecycleTests {
             try net.add(container, config: config)
             #expect(try net.run("DEL", nil, config: config, netns: "").status == 0)
             #expect(net.leases() == [])
-            #expect(try net.masqueradeRules() == [])
+            #expect(try net.host.masqueradeRules() == [])
             container.delete()
             try net.waitForNoLinks()
             try net.expectClean("DEL with an empty CNI_NETNS")
@@ -144,7 +144,7 @@ struct PTPLifecycleTests {
             let net = PTPNetwork(host: host)
             let base = net.config(version: "1.0.0", subnets: Self.dualStack, extra: ["ipMasq": true])
             let result = try net.add(container, config: base)
-            let config = PTPNetwork.adding(prevResult: result.resultText, to: base)
+            let config = try PTPNetwork.adding(prevResult: result.resultText, to: base)
             #expect(try net.run("CHECK", container, config: config).status == 0)
             let noPrev = try net.run("CHECK", container, config: base)
             #expect(noPrev.status == 1 && noPrev.stdout.contains("Required prevResult missing"))
@@ -176,19 +176,19 @@ struct PTPLifecycleTests {
             try net.add(ns[1], config: config, id: "alive")
             try net.add(ns[2], config: config, id: "stale")
             #expect(net.leases() == ["10.77.0.2", "10.77.0.3"])
-            let rulesBefore = try net.masqueradeRules()
+            let rulesBefore = try net.host.masqueradeRules()
 
             // No list (cnitool gc): an unknown list removes nothing.
             #expect(try net.run("GC", nil, config: config, id: "", ifName: "").status == 0)
             #expect(net.leases() == ["10.77.0.2", "10.77.0.3"])
-            #expect(try net.masqueradeRules() == rulesBefore)
+            #expect(try net.host.masqueradeRules() == rulesBefore)
 
             var object = try #require(jsonObject(config))
             object["cni.dev/valid-attachments"] = [["containerID": "alive", "ifname": "eth0"]]
             let gc = PTPNetwork.json(object)
             #expect(try net.run("GC", nil, config: gc, id: "", ifName: "").status == 0)
             #expect(net.leases() == ["10.77.0.2"])
-            let rules = try net.masqueradeRules()
+            let rules = try net.host.masqueradeRules()
             let kept = rules.filter { $0.hasPrefix("-A") }
             #expect(kept.count == 3 && kept.allSatisfy { $0.contains(#"id: \"alive\""#) }, "\(rules)")
             #expect(rules.count == rulesBefore.count / 2, "\(rules)")  // the stale chain went too

@@ -28,7 +28,7 @@ struct PTPReferenceTests {
         lines += addrs.filter { $0["scope"] as? String == "global" }.map { "host addr \($0["local"]!)/\($0["prefixlen"]!)" }
         let containerAddrs = try container.ipJSON(["addr", "show", "dev", "eth0"]).first?["addr_info"] as? [[String: Any]] ?? []
         lines += containerAddrs.filter { $0["scope"] as? String == "global" }.map { "container addr \($0["local"]!)/\($0["prefixlen"]!)" }
-        lines += try net.masqueradeRules()
+        lines += try net.host.masqueradeRules()
         return lines.map { normalized($0, veth: veth, ns: container) }
     }
 
@@ -71,8 +71,8 @@ struct PTPReferenceTests {
             let add = try adder.run("ADD", config: config, netns: ns[1].path)
             try #require(add.status == 0, "\(add.stdout)")
             #expect(ours.leases() == ["10.77.0.2", "fd77::2"])
-            #expect(try !ours.masqueradeRules().isEmpty)
-            let del = PTPNetwork.adding(prevResult: add.stdout, to: config)
+            #expect(try !ours.host.masqueradeRules().isEmpty)
+            let del = try PTPNetwork.adding(prevResult: add.stdout, to: config)
             #expect(try deleter.run("CHECK", config: del, netns: ns[1].path).status == 0)
             #expect(try deleter.run("DEL", config: del, netns: ns[1].path).status == 0)
             try ours.expectClean()

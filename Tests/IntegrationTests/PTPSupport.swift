@@ -44,10 +44,9 @@ final class PTPNetwork {
     }
 
     /// `config` with `prevResult` set (what a runtime sends to CHECK and DEL).
-    static func adding(prevResult: String, to config: String) -> String {
-        var object = (try! JSONSerialization.jsonObject(with: Data(config.utf8))) as! [String: Any]
-        object["prevResult"] = try! JSONSerialization.jsonObject(with: Data(prevResult.utf8))
-        return json(object)
+    static func adding(prevResult: String, to config: String) throws -> String {
+        guard let result = jsonObject(prevResult) else { throw TestFailure("not a result: \(prevResult)") }
+        return try withPrevResult(config, result)
     }
 
     /// ADD; returns the result object, failing the test with the plugin's output otherwise.
@@ -69,35 +68,14 @@ final class PTPNetwork {
     // MARK: what the host side holds
 
     /// Lease files (addresses) host-local holds for this network.
-    func leases() -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/" + name)) ?? []
-        return files.filter { $0 != "lock" && !$0.hasPrefix("last_reserved_ip") }.sorted()
-    }
+    func leases() -> [String] { leaseFiles(dataDir: dataDir, network: name) }
 
     /// Links in the host namespace other than `lo`.
-    func hostLinks() throws -> [String] {
-        try host.ipJSON(["link", "show"]).compactMap { $0["ifname"] as? String }.filter { $0 != "lo" }
-    }
+    func hostLinks() throws -> [String] { try host.linkNames() }
 
     /// Routes in the host namespace's main table (both families), as `ip -j route` objects.
     func hostRoutes() throws -> [[String: Any]] {
         try (host.ipJSON(["-4", "route", "show"]) + host.ipJSON(["-6", "route", "show"])).filter { $0["dev"] as? String != "lo" }
-    }
-
-    /// Masquerade rules of any CNI attachment in the host namespace: iptables lines mentioning
-    /// a CNI chain, and nftables rules in the masquerade table.
-    func masqueradeRules() throws -> [String] {
-        var rules: [String] = []
-        for tool in ["iptables-save", "ip6tables-save"] {
-            let out = try host.run([tool, "-t", "nat"])
-            rules += out.stdout.split(separator: "\n").map(String.init).filter { $0.contains("CNI-") }
-        }
-        let nft = try host.run(["nft", "list", "table", "inet", "cni_plugins_masquerade"])
-        if nft.succeeded {
-            rules += nft.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-                .filter { $0.contains("saddr") }
-        }
-        return rules
     }
 
     /// Nothing of any attachment is left: no link but `lo`, no route to a container, no lease,
@@ -107,15 +85,12 @@ final class PTPNetwork {
         let routes = try hostRoutes()
         #expect(routes.isEmpty, "\(routes)", sourceLocation: sourceLocation)
         #expect(leases() == [], what, sourceLocation: sourceLocation)
-        #expect(try masqueradeRules() == [], what, sourceLocation: sourceLocation)
+        #expect(try host.masqueradeRules() == [], what, sourceLocation: sourceLocation)
     }
 
-    /// Waits up to `timeout` for the host namespace to have no link but `lo` (the kernel removes
-    /// a deleted namespace's veths asynchronously).
-    func waitForNoLinks(timeout: Double = 5) throws {
-        let deadline = Date().addingTimeInterval(timeout)
-        while try !hostLinks().isEmpty && Date() < deadline { usleep(20_000) }
-    }
+    /// Waits for the host namespace to have no link but `lo` (the kernel removes a deleted
+    /// namespace's veths asynchronously).
+    func waitForNoLinks(timeout: Double = 5) throws { try host.waitForLinks(atMost: 0, timeout: timeout) }
 }
 
 /// Fields of a result object.

@@ -11,7 +11,7 @@ struct PortMapLifecycleTests {
     /// Whether any portmap rule (DNAT, either layout) is left; the bridge's masquerade rules, which
     /// name the container too, do not count.
     static func hasRules(_ net: PortMapNetwork) throws -> Bool {
-        let text = try net.ruleset() + net.iptablesSave()
+        let text = try net.host.ruleset() + net.host.iptablesSave()
         return text.contains("dnat to") || text.contains("-j DNAT") || text.contains("CNI-DN-") || text.contains("attachment-")
     }
 
@@ -36,6 +36,25 @@ struct PortMapLifecycleTests {
         }
     }
 
+    /// containerd builds the `portMappings` capability from an untagged Go struct, so the keys come
+    /// capitalised; Go's decoder folds them, and so does ours: the port is published and the DEL
+    /// (which containerd stops at if it fails) removes it. Debian's portmap does the same.
+    @Test func containerdsCapitalisedMappingKeysPublishAndTearDown() throws {
+        try withPortMapNetwork(containers: 1) { net in
+            let g4 = PortMapNetwork.gateway4
+            try net.serve(0, tcp: [80], udp: [])
+            let containerd = #"[{"HostPort":8080,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]"#
+            for binary in [Binaries.path("portmap"), Self.debian] {
+                let config = net.portmapConfig(0, mappings: containerd)
+                let add = try net.portmap("ADD", 0, config: config, binary: binary)
+                #expect(add.succeeded, "\(binary): \(add.stdout)")
+                #expect(try net.tcp(from: net.host, g4, 8080) == "hello \(g4)", "\(binary)")
+                #expect(try net.portmap("DEL", 0, config: config, binary: binary).succeeded, "\(binary)")
+                #expect(try !Self.hasRules(net), "\(binary)")
+            }
+        }
+    }
+
     /// With no backend configured, bridge's masquerade and portmap follow the node together: nftables
     /// on a fresh node, iptables once Debian's portmap (iptables only) has left its chains there.
     @Test func theDefaultBackendFollowsTheNode() throws {
@@ -43,21 +62,21 @@ struct PortMapLifecycleTests {
             let oursOnly = net.interfaceBin == Binaries.directory
             if oursOnly {
                 // Our bridge's ipMasq on a fresh node went to nftables, and so does our portmap.
-                #expect(try net.ruleset().contains("cni_plugins_masquerade"))
-                #expect(try !net.iptablesSave().contains("CNI-"))
+                #expect(try net.host.ruleset().contains("cni_plugins_masquerade"))
+                #expect(try !net.host.iptablesSave().contains("CNI-"))
                 #expect(try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings)).succeeded)
-                #expect(try net.ruleset().contains("cni_hostport"))
-                #expect(try !net.iptablesSave().contains("CNI-"))
+                #expect(try net.host.ruleset().contains("cni_hostport"))
+                #expect(try !net.host.iptablesSave().contains("CNI-"))
             }
             // Debian's portmap leaves CNI-HOSTPORT-* chains: from now on the node is an iptables node.
             #expect(try net.portmap("ADD", 1, config: net.portmapConfig(1, mappings: Self.mappings), binary: Self.debian).succeeded)
             #expect(try net.portmap("ADD", 2, config: net.portmapConfig(2, mappings: Self.mappings)).succeeded)
-            #expect(try net.iptablesSave().contains(#"dnat name: \"pmnet\" id: \"ctr2\""#))
+            #expect(try net.host.iptablesSave().contains(#"dnat name: \"pmnet\" id: \"ctr2\""#))
             // A new attachment of our bridge masquerades through iptables too.
             let late = try TestNamespace("pmc")
             net.containers.append(late)
             #expect(try net.interfacePlugin("ADD", late, id: "ctr3").succeeded)
-            #expect(try net.iptablesSave().contains(#"name: \"pmnet\" id: \"ctr3\""#))
+            #expect(try net.host.iptablesSave().contains(#"name: \"pmnet\" id: \"ctr3\""#))
             for i in 0..<3 {
                 #expect(try net.portmap("DEL", i, config: net.portmapConfig(i, mappings: Self.mappings)).succeeded)
             }
@@ -85,8 +104,8 @@ struct PortMapLifecycleTests {
 
     @Test func addWithoutPrevResultFailsAndWithoutMappingsTouchesNothing() throws {
         try withPortMapNetwork(containers: 1) { net in
-            let before = (try net.ruleset(), try net.iptablesSave())
-            let unchanged = { () throws -> Bool in (try net.ruleset(), try net.iptablesSave()) == before }
+            let before = (try net.host.ruleset(), try net.host.iptablesSave())
+            let unchanged = { () throws -> Bool in (try net.host.ruleset(), try net.host.iptablesSave()) == before }
             let none = try net.portmap("ADD", 0, config: net.portmapConfig(0, mappings: Self.mappings, prev: false))
             #expect(none.status == 1)
             #expect(jsonObject(none.stdout)?["msg"] as? String == "must be called as chained plugin")

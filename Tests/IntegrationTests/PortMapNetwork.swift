@@ -153,22 +153,6 @@ final class PortMapNetwork {
         return try ns.run(["/usr/bin/python3", "-c", script]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    // MARK: firewall state
-
-    /// `nft list ruleset` of the host.
-    func ruleset() throws -> String { try host.check(["nft", "list", "ruleset"]) }
-
-    /// `iptables-save` and `ip6tables-save` of the host, without comments and counters.
-    func iptablesSave() throws -> String {
-        var out = ""
-        for tool in ["iptables-save", "ip6tables-save"] {
-            out += try host.check([tool]).split(separator: "\n").filter { !$0.hasPrefix("#") }
-                .map { $0.replacingOccurrences(of: #"\[\d+:\d+\]"#, with: "[0:0]", options: .regularExpression) }
-                .joined(separator: "\n") + "\n"
-        }
-        return out
-    }
-
     func close() {
         guard !closed else { return }
         closed = true
@@ -184,11 +168,6 @@ final class PortMapNetwork {
     }
 
     deinit { close() }
-}
-
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Makes a PortMapNetwork, runs `body`, and closes it whether `body` throws or not.

@@ -20,7 +20,7 @@ struct PortMapTrafficTests {
             let (c0, c0v6) = (net.address(0), net.address(0, v6: true))
             let (ctr, neighbour, host) = (net.containers[0], net.containers[1], net.host)
             try net.serve(0, tcp: [80, 9101, 7001], udp: [53])
-            let before = (nft: try net.ruleset(), iptables: try net.iptablesSave())
+            let before = (nft: try net.host.ruleset(), iptables: try net.host.iptablesSave())
 
             let config = net.portmapConfig(0, mappings: Self.mappings, extra: #","backend":"\#(backend)""#)
             let add = try net.portmap("ADD", 0, config: config)
@@ -55,7 +55,7 @@ struct PortMapTrafficTests {
 
             // Everything portmap added is gone but its shared chains (the bridge's masquerade rules,
             // which name the container, were there before and stay until the bridge's DEL).
-            let after = (nft: try net.ruleset(), iptables: try net.iptablesSave())
+            let after = (nft: try net.host.ruleset(), iptables: try net.host.iptablesSave())
             let needles = [c0, c0v6, "8080", "5300", "9000", "7000"]
             if backend == "nftables" {
                 #expect(after.iptables == before.iptables)
@@ -112,7 +112,7 @@ struct PortMapTrafficTests {
             #expect(try net.tcp(from: net.host, g4, 8080) == "hi \(g4)")
             #expect(try net.portmap("DEL", 1, config: net.portmapConfig(1, mappings: nil, extra: nft, prev: false)).succeeded)
             #expect(try net.tcp(from: net.host, g4, 8080) == "hello \(g4)")
-            #expect(try net.ruleset().contains(net.address(0) + ":80"))
+            #expect(try net.host.ruleset().contains(net.address(0) + ":80"))
         }
     }
 }

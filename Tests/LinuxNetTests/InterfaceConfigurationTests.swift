@@ -47,10 +47,7 @@ import Testing
                     .init(destination: IPNetwork("10.60.0.0/16")!, table: 100),
                     .init(destination: IPNetwork("10.70.0.0/16")!, gateway: IPAddress("0.0.0.0"), scope: .link),
                 ])
-            let start = ContinuousClock.now
             let link = try configuration.apply(in: container)
-            let seconds = elapsed(since: start)
-            print("apply with IPv6 DAD settle: \(Int(seconds * 1000)) ms")
 
             #expect(link.isUp && link.isOperationallyUp)
             #expect(try ctrNS.sysctl("net/ipv6/conf/lo/disable_ipv6") == "0")

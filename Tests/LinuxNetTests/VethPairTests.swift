@@ -188,4 +188,5 @@ final class CueTransport: NetlinkTransport {
         try socket.send(datagram)
     }
     func receive() throws -> [UInt8] { try socket.receive() }
+    func receiveIfQueued() throws -> [UInt8]? { try socket.receiveIfQueued() }
 }

@@ -100,14 +100,15 @@ import Testing
     @Test func conflictingOptions() {
         #expect(failure(#""hairpinMode":true,"promiscMode":true"#)?.msg == "cannot set hairpin mode and promiscuous mode at the same time")
         #expect(failure(#""disableContainerInterface":true,"ipam":{"type":"host-local"}"#)?.code == .invalidNetworkConfig)
-        #expect(failure(#""ipMasqBackend":"pf""#)?.msg == "unknown ipMasqBackend \"pf\" (must be \"iptables\" or \"nftables\")")
+        #expect(failure(#""ipMasqBackend":"pf""#)?.msg == "unknown ipmasq backend \"pf\"")
     }
 
     @Test func bridgeNameAndMTUAreCheckedBeforeAnythingIsCreated() {
         #expect(failure(#""bridge":"a-very-long-bridge-name""#)?.code == .invalidNetworkConfig)
         #expect(failure(#""bridge":"../x""#)?.code == .invalidNetworkConfig)
         #expect(failure(#""bridge":"br 0""#)?.code == .invalidNetworkConfig)
-        #expect(failure(#""mtu":70000"#)?.msg == "invalid MTU 70000 (must be between 0 and 65535)")
+        #expect(failure(#""mtu":70000"#)?.msg
+            == #"network config: "mtu": invalid MTU 70000 (must be 0 for the kernel's default, or between 68 and 65535)"#)
     }
 
     @Test func dnsOverridesOnlyWhenAFieldIsSet() throws {

@@ -60,6 +60,22 @@ struct PortMapConfigTests {
         #expect(c.mappings[4].hostIP == nil && c.mappings[4].applies(to: .v4) && c.mappings[4].applies(to: .v6))
     }
 
+    /// containerd fills the capability from an untagged Go struct; Go's decoder folds the keys.
+    @Test func containerdsCapitalisedKeysAreRead() throws {
+        let c = try Self.config(mappings: #"[{"HostPort":18480,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]"#)
+        #expect(c.mappings == [PortMapping(proto: .tcp, hostPort: 18480, containerPort: 80)])
+        // The same for the options, with null keeping the defaults of the reference's pointers.
+        let o = try Self.config(#","SNAT":null,"MarkMasqBit":null,"masqall":"true","ConditionsV4":null"#)
+        #expect(o.options.snat && o.options.markMasqBit == 13 && o.options.masqAll && o.options.conditionsV4 == nil)
+        #expect(try Self.config(#","snat":"false""#).options.snat == false)
+        // A repeated runtimeConfig merges; a repeated portMappings takes the last one's length.
+        let merged = try Self.config(
+            #","runtimeConfig":{"portMappings":[{"hostPort":1,"containerPort":2},{"hostPort":3,"containerPort":4}]},"RuntimeConfig":{"portMappings":[{"protocol":"udp"}]}"#)
+        #expect(merged.mappings == [PortMapping(proto: .udp, hostPort: 1, containerPort: 2)])
+        // An externalSetMarkChain of "" is still set (a Go *string), so it conflicts with markMasqBit.
+        #expect(Self.error(#","externalSetMarkChain":"","markMasqBit":1"#)?.message == "Cannot specify externalSetMarkChain and markMasqBit")
+    }
+
     @Test func badMappingsGetTheReferencesMessages() {
         #expect(Self.error(mappings: #"[{"hostPort":0,"containerPort":80}]"#)?.message == "Invalid host port number: 0")
         #expect(Self.error(mappings: #"[{"hostPort":80,"containerPort":-1}]"#)?.message == "Invalid container port number: -1")

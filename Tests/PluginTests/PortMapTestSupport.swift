@@ -25,40 +25,9 @@ enum PortMapFixtures {
         PortMapAttachment(network: a.network, containerID: a.containerID, ifName: a.ifName)
     }
 
-    /// The first `length` hex digits of sha512(text), by coreutils.
-    static func sha512Prefix(_ text: String, _ length: Int) throws -> String {
-        String(try Command.check(["sha512sum"], stdin: Array(text.utf8)).prefix(length))
-    }
-
     /// A rule comment, hashed by coreutils rather than by us.
     static func comment(_ a: PortMapAttachment) throws -> String {
         try sha512Prefix(a.network, 16) + "-" + sha512Prefix("\(a.ifName):\(a.containerID)", 16)
             + ", net: \(a.network), if: \(a.ifName), id: \(a.containerID)"
     }
-}
-
-extension TestNamespace {
-    /// `nft list ruleset` (with `-a`: handles).
-    func ruleset(handles: Bool = false) throws -> String {
-        try check(["nft"] + (handles ? ["-a"] : []) + ["list", "ruleset"])
-    }
-
-    /// `iptables-save -t nat` (or ip6tables-save) without its `#` lines.
-    func natSave(v6: Bool = false) throws -> String {
-        let out = try check([v6 ? "ip6tables-save" : "iptables-save", "-t", "nat"])
-        return out.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
-    }
-
-    /// Runs `argv` with `input` on stdin; throws unless it exits 0.
-    @discardableResult
-    func check(_ argv: [String], input: String) throws -> String {
-        let out = try run(argv, stdin: Array(input.utf8))
-        guard out.succeeded else { throw PortMapTestFailure("\(argv.joined(separator: " ")) exited \(out.status): \(out.stderr)") }
-        return out.stdout
-    }
-}
-
-struct PortMapTestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

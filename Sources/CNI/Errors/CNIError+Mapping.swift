@@ -14,8 +14,8 @@ extension CNIError {
     /// - a `CNIError` is kept as is (a delegate's error passes through with its code, as skel
     ///   does not wrap `*types.Error`);
     /// - a ``CNIErrorConvertible`` error supplies its own;
-    /// - malformed JSON (``JSONParseError``) and a config that does not fit its type
-    ///   (`DecodingError`) are ``Code/decodingFailure``;
+    /// - malformed JSON (``JSONParseError``) is ``Code/decodingFailure`` (a config that does not
+    ///   fit its type is a ``GoReadError``, which knows its code);
     /// - anything else, `Errno` included, is ``Code/internal`` (999) with the error's description,
     ///   as skel reports any plain Go error.
     public init(_ error: any Error) {
@@ -26,27 +26,10 @@ extension CNIError {
             self = e.cniError
         case let e as JSONParseError:
             self.init(.decodingFailure, "failed to parse JSON: \(e)")
-        case let e as DecodingError:
-            self.init(.decodingFailure, Self.describe(e))
         case let e as Errno:
             self.init(.internal, e.description)
         default:
             self.init(.internal, String(describing: error))
         }
-    }
-
-    /// `failed to decode "ranges.0.subnet": invalid CIDR address: x`: the key path as dotted text.
-    static func describe(_ error: DecodingError) -> String {
-        let context: DecodingError.Context
-        switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .keyNotFound(_, let c), .dataCorrupted(let c):
-            context = c
-        @unknown default:
-            return "failed to decode: \(error)"
-        }
-        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-        return path.isEmpty
-            ? "failed to decode: \(context.debugDescription)"
-            : "failed to decode \"\(path)\": \(context.debugDescription)"
     }
 }

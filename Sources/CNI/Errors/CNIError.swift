@@ -68,24 +68,23 @@ public struct CNIError: Error, Sendable, Hashable, CustomStringConvertible {
         return .object(object)
     }
 
-    /// Reads an error object as libcni does: `code`, `msg` and `details`, each optional (a missing
-    /// code reads as 0); other members such as `cniVersion` are ignored.
+    /// libcni's `types.Error`.
+    static let fields: GoFields = ["code", "msg", "details"]
+
+    /// Reads an error object as libcni does (into `types.Error`, with Go's rules): `code` (a Go
+    /// `uint`), `msg` and `details`, each optional (a missing code reads as 0); other members
+    /// such as `cniVersion` are ignored.
     public init(json: JSONValue) throws(CNIError) {
-        guard case .object(let object) = json else {
+        guard case .object = json else {
             throw CNIError(.decodingFailure, "expected an error object, found \(json.kindDescription)")
         }
-        var code: UInt = 0
-        if let c = object["code"], !c.isNull {
-            guard let n = c.numberValue?.exactInteger(UInt.self) else {
-                throw CNIError(.decodingFailure, "error object: \"code\" must be an unsigned integer")
-            }
-            code = n
+        do {
+            let o = try GoValue(root: json, subject: "error object").object(Self.fields)
+            self.init(
+                Code(rawValue: try o["code"].int(UInt.self) ?? 0), try o["msg"].string() ?? "",
+                details: try o["details"].string() ?? "")
+        } catch {
+            throw CNIError(.decodingFailure, error.message)
         }
-        func text(_ key: String) throws(CNIError) -> String {
-            guard let v = object[key], !v.isNull else { return "" }
-            guard let s = v.stringValue else { throw CNIError(.decodingFailure, "error object: \"\(key)\" must be a string") }
-            return s
-        }
-        self.init(Code(rawValue: code), try text("msg"), details: try text("details"))
     }
 }

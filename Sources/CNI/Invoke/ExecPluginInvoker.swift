@@ -1,4 +1,7 @@
 import Glibc
+import Posix
+import Spawn
+import SystemPackage
 
 /// Runs plugins as real processes (posix_spawn), the way libcni's `RawExec` does: the caller's
 /// environment plus the given `CNI_*` variables, the config on stdin, stdout captured as the
@@ -17,7 +20,7 @@ public struct ExecPluginInvoker: PluginInvoker {
     ///   - forwardStderr: where a successful child's stderr goes (default: our stderr).
     public init(
         baseEnvironment: [String]? = nil,
-        forwardStderr: (@Sendable ([UInt8]) -> Void)? = { FileDescriptorIO.write($0, to: 2) }
+        forwardStderr: (@Sendable ([UInt8]) -> Void)? = { try? FileDescriptor.standardError.writeAll($0) }
     ) {
         self.baseEnvironment = baseEnvironment
         self.forwardStderr = forwardStderr

@@ -51,9 +51,11 @@ public struct PluginDelegate: Sendable {
 }
 
 extension CNIResult {
-    /// A delegate's ADD output, read as libcni's `ExecPluginWithResult` reads it: the version the
-    /// result declares, or, if it declares none, the config's (`fixupResultVersion`); `null`
-    /// reads as an empty object. Errors are code 6 (or 1 for an unknown version).
+    /// A delegate's ADD output, read as libcni's `ExecPluginWithResult` reads it: a result that
+    /// declares its version (a non-empty string under exactly `cniVersion`) is decoded as
+    /// printed; one that does not gets the config's version (`fixupResultVersion`), which sends
+    /// it through a Go map first (keys sorted, repeats resolved). `null` reads as an empty
+    /// object. Errors are code 6 (or 1 for an unknown version).
     public init(delegateOutput stdout: [UInt8], configVersion: String) throws(CNIError) {
         var json: JSONValue
         do {
@@ -67,12 +69,13 @@ extension CNIResult {
                 .decodingFailure,
                 "failed to unmarshal raw result: json: cannot unmarshal \(NetworkConfigList.goJSONKind(json)) into Go value of type map[string]interface {}")
         }
-        var version = object["cniVersion"]?.stringValue ?? ""
-        if version.isEmpty {
-            version = configVersion.isEmpty ? "0.1.0" : configVersion
-            object["cniVersion"] = .string(version)
+        if case .string(let declared)? = object["cniVersion"], !declared.isEmpty {
+            try self.init(json: json, version: declared)
+            return
         }
-        try self.init(json: .object(object), version: version)
+        let version = configVersion.isEmpty ? "0.1.0" : configVersion
+        object["cniVersion"] = .string(version)
+        try self.init(json: .object(object.throughGoInterface), version: version)
     }
 }
 

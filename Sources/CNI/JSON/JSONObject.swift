@@ -1,8 +1,12 @@
-/// The members of a JSON object, in order, with lookup by key.
+/// The members of a JSON object, in order, exactly as written: a key that repeats in the text is
+/// kept once per occurrence, because what a repeated key means depends on the Go type it is
+/// decoded into (a struct merges repeated objects, a map keeps the last value, …; see
+/// ``GoObject``).
 ///
-/// Keys are unique: setting an existing key replaces its value in place (keeping its position),
-/// which is also how the parser treats a key that repeats (the last value wins, as in Go).
-/// Lookup is a linear scan, which beats hashing for the handful of keys a CNI config has.
+/// Lookup by key (``subscript(_:)``) reads the object as Go's `map[string]interface{}` reads it:
+/// keys compare byte for byte, and the last member with the key wins. Setting a key leaves one
+/// member with it, at the position of its first occurrence. Lookup is a linear scan, which beats
+/// hashing for the handful of keys a CNI config has.
 public struct JSONObject: Sendable, Hashable {
     /// One `"key": value` pair.
     public struct Member: Sendable, Hashable {
@@ -15,7 +19,7 @@ public struct JSONObject: Sendable, Hashable {
         }
     }
 
-    /// The members in order.
+    /// The members in order, repeated keys included.
     public private(set) var members: [Member]
 
     /// An empty object.
@@ -28,42 +32,56 @@ public struct JSONObject: Sendable, Hashable {
         for (k, v) in pairs { self[k] = v }
     }
 
-    init(uniqueMembers: [Member]) { members = uniqueMembers }
+    /// The members as given, repeated keys included (the parser's constructor).
+    init(members: [Member]) { self.members = members }
 
-    /// The value for `key`, or nil. Setting nil removes the member; setting a new key appends it.
+    /// The value of the last member named `key` (byte-wise comparison), or nil. Setting replaces
+    /// the first such member's value and removes the others; setting a new key appends it;
+    /// setting nil removes every member named `key`.
     public subscript(key: String) -> JSONValue? {
         get {
-            for m in members where m.key == key { return m.value }
+            for m in members.reversed() where JSONObject.sameKey(m.key, key) { return m.value }
             return nil
         }
         set {
-            if let i = index(forKey: key) {
-                if let newValue { members[i].value = newValue } else { members.remove(at: i) }
-            } else if let newValue {
-                members.append(Member(key: key, value: newValue))
+            guard let first = index(forKey: key) else {
+                if let newValue { members.append(Member(key: key, value: newValue)) }
+                return
             }
+            removeRepeats(of: key, after: first)
+            if let newValue { members[first].value = newValue } else { members.remove(at: first) }
         }
     }
 
-    /// The position of `key` in ``members``.
+    /// The position of the first member named `key` in ``members``.
     public func index(forKey key: String) -> Int? {
-        members.firstIndex { $0.key == key }
+        members.firstIndex { JSONObject.sameKey($0.key, key) }
     }
 
     /// True when the object has a member named `key` (even if its value is `null`).
     public func contains(_ key: String) -> Bool { index(forKey: key) != nil }
 
-    /// The keys in order.
-    public var keys: [String] { members.map(\.key) }
+    /// The keys in order, each once (at its first position).
+    public var keys: [String] { uniqued.members.map(\.key) }
 
+    /// Number of members, repeated keys included.
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }
 
-    /// Removes `key` and returns its value, if it was present.
+    /// The object as a Go map holds it: each key once, at its first position, with its last value.
+    public var uniqued: JSONObject {
+        var out = JSONObject()
+        out.members.reserveCapacity(members.count)
+        for m in members { out[m.key] = m.value }
+        return out
+    }
+
+    /// Removes every member named `key` and returns the last one's value, if there was one.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let i = index(forKey: key) else { return nil }
-        return members.remove(at: i).value
+        let last = self[key]
+        members.removeAll { JSONObject.sameKey($0.key, key) }
+        return last
     }
 
     /// Sets `key` to `value` and moves it to the end, as re-inserting into an ordered map does.
@@ -71,6 +89,18 @@ public struct JSONObject: Sendable, Hashable {
         removeValue(forKey: key)
         members.append(Member(key: key, value: value))
     }
+
+    private mutating func removeRepeats(of key: String, after first: Int) {
+        var i = members.count - 1
+        while i > first {
+            if JSONObject.sameKey(members[i].key, key) { members.remove(at: i) }
+            i -= 1
+        }
+    }
+
+    /// Keys compare as bytes, as Go compares them.
+    @inline(__always)
+    static func sameKey(_ a: String, _ b: String) -> Bool { GoFold.sameBytes(a, b) }
 }
 
 extension JSONObject: RandomAccessCollection {

@@ -1,12 +1,14 @@
-/// A strict RFC 8259 parser over bytes.
+/// An RFC 8259 parser over bytes that accepts exactly what Go's `encoding/json` accepts.
 ///
-/// Strict means: exactly one value with only JSON whitespace around it, no comments, no trailing
-/// commas, no leading zeros or bare `.5`, no control characters inside strings, and well-formed
-/// UTF-8 everywhere. `\u` escapes may form surrogate pairs; a lone surrogate becomes U+FFFD, as
-/// Go does. A key that repeats keeps its first position and its last value.
+/// The syntax is strict: exactly one value with only JSON whitespace around it, no comments, no
+/// trailing commas, no leading zeros or bare `.5`, no control characters inside strings. Strings
+/// are repaired as Go repairs them, never refused: each byte that does not begin a well-formed
+/// UTF-8 sequence becomes U+FFFD, and so does a `\u` escape of an unpaired surrogate. A key that
+/// repeats is kept as often as it is written (``JSONObject``). Nesting is limited to Go's 10000
+/// levels (`invalid character '[' exceeded max depth`).
 public struct JSONParser {
-    /// Nesting deeper than this is rejected (a guard against stack exhaustion).
-    public static let defaultMaximumDepth = 512
+    /// Go's `maxNestingDepth`: 10000 nested arrays and objects are read, 10001 are refused.
+    public static let defaultMaximumDepth = 10000
 
     private let bytes: [UInt8]
     private var i = 0
@@ -43,121 +45,126 @@ public struct JSONParser {
 
     // MARK: - Values
 
+    /// An array or object being read: what it holds so far (and the key of the member whose
+    /// value comes next). Containers are kept on an explicit stack rather than the call stack,
+    /// so 10000 levels of nesting cost no deep recursion.
+    private struct Open {
+        var isObject: Bool
+        var elements: [JSONValue] = []
+        var members: [JSONObject.Member] = []
+        var key = ""
+    }
+
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
-        skipWhitespace()
-        guard i < bytes.count else { throw .unexpectedEnd(i) }
-        switch bytes[i] {
-        case UInt8(ascii: "{"): return try parseObject()
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"):
-            try expectLiteral("true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try expectLiteral("false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try expectLiteral("null")
-            return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return .number(try parseNumber())
-        default:
-            throw .invalidCharacter(bytes[i], "looking for beginning of value", i)
+        var open: [Open] = []
+        while true {
+            // Read one value, or open a container and go on to its first element or member.
+            skipWhitespace()
+            guard i < bytes.count else { throw .unexpectedEnd(i) }
+            var value: JSONValue
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                try enter()
+                i += 1
+                skipWhitespace()
+                guard i < bytes.count else { throw .unexpectedEnd(i) }
+                if bytes[i] == UInt8(ascii: "}") {
+                    i += 1
+                    depth -= 1
+                    value = .object(JSONObject())
+                } else {
+                    open.append(Open(isObject: true, key: try parseKey()))
+                    continue
+                }
+            case UInt8(ascii: "["):
+                try enter()
+                i += 1
+                skipWhitespace()
+                guard i < bytes.count else { throw .unexpectedEnd(i) }
+                if bytes[i] == UInt8(ascii: "]") {
+                    i += 1
+                    depth -= 1
+                    value = .array([])
+                } else {
+                    open.append(Open(isObject: false))
+                    continue
+                }
+            case UInt8(ascii: "\""): value = .string(try parseString())
+            case UInt8(ascii: "t"):
+                try expectLiteral("true")
+                value = .bool(true)
+            case UInt8(ascii: "f"):
+                try expectLiteral("false")
+                value = .bool(false)
+            case UInt8(ascii: "n"):
+                try expectLiteral("null")
+                value = .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                value = .number(try parseNumber())
+            default:
+                throw .invalidCharacter(bytes[i], "looking for beginning of value", i)
+            }
+            // Hand the value to the innermost open container, closing containers as they end.
+            // The innermost container is mutated in place (no copy of what it holds so far).
+            closing: while let top = open.indices.last {
+                skipWhitespace()
+                guard i < bytes.count else { throw .unexpectedEnd(i) }
+                if open[top].isObject {
+                    // A repeated key is kept: what it means depends on the Go type it is read into.
+                    open[top].members.append(JSONObject.Member(key: open[top].key, value: value))
+                    switch bytes[i] {
+                    case UInt8(ascii: ","):
+                        i += 1
+                        skipWhitespace()
+                        open[top].key = try parseKey()
+                        break closing
+                    case UInt8(ascii: "}"):
+                        i += 1
+                        depth -= 1
+                        value = .object(JSONObject(members: open.removeLast().members))
+                    default:
+                        throw .invalidCharacter(bytes[i], "after object key:value pair", i)
+                    }
+                } else {
+                    open[top].elements.append(value)
+                    switch bytes[i] {
+                    case UInt8(ascii: ","):
+                        i += 1
+                        break closing
+                    case UInt8(ascii: "]"):
+                        i += 1
+                        depth -= 1
+                        value = .array(open.removeLast().elements)
+                    default:
+                        throw .invalidCharacter(bytes[i], "after array element", i)
+                    }
+                }
+            }
+            if open.isEmpty { return value }
         }
     }
 
     private mutating func enter() throws(JSONParseError) {
         depth += 1
         if depth > maximumDepth {
-            throw JSONParseError(message: "exceeded max depth", offset: i)
+            throw .invalidCharacter(bytes[i], "exceeded max depth", i)
         }
     }
 
-    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
-        try enter()
-        i += 1  // {
-        var members: [JSONObject.Member] = []
-        var index: [String: Int]? = nil
+    /// `"key":` at the current position (whitespace before it already skipped).
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        guard i < bytes.count else { throw .unexpectedEnd(i) }
+        guard bytes[i] == UInt8(ascii: "\"") else {
+            throw .invalidCharacter(bytes[i], "looking for beginning of object key string", i)
+        }
+        let key = try parseString()
         skipWhitespace()
         guard i < bytes.count else { throw .unexpectedEnd(i) }
-        if bytes[i] == UInt8(ascii: "}") {
-            i += 1
-            depth -= 1
-            return .object(JSONObject())
+        guard bytes[i] == UInt8(ascii: ":") else {
+            throw .invalidCharacter(bytes[i], "after object key", i)
         }
-        while true {
-            skipWhitespace()
-            guard i < bytes.count else { throw .unexpectedEnd(i) }
-            guard bytes[i] == UInt8(ascii: "\"") else {
-                throw .invalidCharacter(bytes[i], "looking for beginning of object key string", i)
-            }
-            let key = try parseString()
-            skipWhitespace()
-            guard i < bytes.count else { throw .unexpectedEnd(i) }
-            guard bytes[i] == UInt8(ascii: ":") else {
-                throw .invalidCharacter(bytes[i], "after object key", i)
-            }
-            i += 1
-            let value = try parseValue()
-            // Repeated keys are rare; a linear check is cheapest until an object gets large.
-            if index == nil && members.count >= 16 {
-                var built: [String: Int] = [:]
-                for (n, m) in members.enumerated() { built[m.key] = n }
-                index = built
-            }
-            if index != nil {
-                if let existing = index![key] {
-                    members[existing].value = value
-                } else {
-                    index![key] = members.count
-                    members.append(JSONObject.Member(key: key, value: value))
-                }
-            } else if let existing = members.firstIndex(where: { $0.key == key }) {
-                members[existing].value = value
-            } else {
-                members.append(JSONObject.Member(key: key, value: value))
-            }
-            skipWhitespace()
-            guard i < bytes.count else { throw .unexpectedEnd(i) }
-            switch bytes[i] {
-            case UInt8(ascii: ","):
-                i += 1
-            case UInt8(ascii: "}"):
-                i += 1
-                depth -= 1
-                return .object(JSONObject(uniqueMembers: members))
-            default:
-                throw .invalidCharacter(bytes[i], "after object key:value pair", i)
-            }
-        }
-    }
-
-    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
-        try enter()
-        i += 1  // [
-        var elements: [JSONValue] = []
-        skipWhitespace()
-        guard i < bytes.count else { throw .unexpectedEnd(i) }
-        if bytes[i] == UInt8(ascii: "]") {
-            i += 1
-            depth -= 1
-            return .array(elements)
-        }
-        while true {
-            elements.append(try parseValue())
-            skipWhitespace()
-            guard i < bytes.count else { throw .unexpectedEnd(i) }
-            switch bytes[i] {
-            case UInt8(ascii: ","):
-                i += 1
-            case UInt8(ascii: "]"):
-                i += 1
-                depth -= 1
-                return .array(elements)
-            default:
-                throw .invalidCharacter(bytes[i], "after array element", i)
-            }
-        }
+        i += 1
+        return key
     }
 
     private mutating func expectLiteral(_ word: StaticString) throws(JSONParseError) {
@@ -217,7 +224,7 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         i += 1  // opening quote
         let start = i
-        // Fast path: no escapes, so the bytes between the quotes are the string.
+        // Fast path: no escapes and well-formed UTF-8, so the bytes between the quotes are the string.
         while i < bytes.count {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
@@ -230,9 +237,7 @@ public struct JSONParser {
             if c < 0x80 {
                 i += 1
             } else {
-                guard let n = UTF8Validation.sequenceLength(bytes, at: i) else {
-                    throw JSONParseError(message: "invalid UTF-8 in string literal", offset: i)
-                }
+                guard let n = UTF8Validation.sequenceLength(bytes, at: i) else { break }
                 i += n
             }
         }
@@ -252,11 +257,14 @@ public struct JSONParser {
                 out.append(c)
                 i += 1
             default:
-                guard let n = UTF8Validation.sequenceLength(bytes, at: i) else {
-                    throw JSONParseError(message: "invalid UTF-8 in string literal", offset: i)
+                if let n = UTF8Validation.sequenceLength(bytes, at: i) {
+                    out.append(contentsOf: bytes[i..<(i + n)])
+                    i += n
+                } else {
+                    // Go's rule (not Unicode's "maximal subpart"): one U+FFFD per bad byte.
+                    UTF8Validation.append(0xFFFD, to: &out)
+                    i += 1
                 }
-                out.append(contentsOf: bytes[i..<(i + n)])
-                i += n
             }
         }
         throw .unexpectedEnd(i)

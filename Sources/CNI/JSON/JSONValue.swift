@@ -1,10 +1,9 @@
 /// A JSON document as a value, keeping everything a round trip needs: object members stay in the
-/// order they were read or inserted, and numbers keep their literal text (so `1.0`, `1e3` and
-/// 64-bit IDs survive untouched).
+/// order they were read or inserted (a repeated key as often as it was written), and numbers keep
+/// their literal text (so `1.0`, `1e3` and 64-bit IDs survive untouched).
 ///
-/// Plugins read their configuration through this type (or through ``JSONValueDecoder`` for a typed
-/// struct), and every JSON this package prints is built as a `JSONValue` and serialized with
-/// ``JSONSerializer``.
+/// Configs, results and caches are read from it with Go's rules through ``GoValue``, and every
+/// JSON this package prints is built as a `JSONValue` and serialized with ``JSONSerializer``.
 ///
 /// Equality is structural and order-sensitive: two objects with the same members in a different
 /// order are different values, and numbers compare by literal (`1` and `1.0` differ).
@@ -60,9 +59,9 @@ extension JSONValue {
         return false
     }
 
-    /// The member named `key` when this is an object; nil when absent or when this is not an
-    /// object. Setting replaces the member in place or appends it; setting nil removes it;
-    /// setting on a value that is not an object does nothing.
+    /// The member named `key` when this is an object (the last one, as a Go map keeps it); nil
+    /// when absent or when this is not an object. Setting replaces the member in place or appends
+    /// it; setting nil removes it; setting on a value that is not an object does nothing.
     public subscript(key: String) -> JSONValue? {
         get { objectValue?[key] }
         set {

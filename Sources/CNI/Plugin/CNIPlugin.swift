@@ -20,6 +20,12 @@ public protocol CNIPlugin {
     /// plugin ignores `CNI_ARGS` and any value is accepted.
     var knownArgs: Set<String>? { get }
 
+    /// Whether the plugin's config, like the reference plugin's, embeds the spec's keys
+    /// (`types.NetConf`: `type`, `capabilities`, `ipam`, `dns`, `prevResult`, …), so that a value
+    /// of the wrong type there is an error (default). IPAM plugins read the same config without
+    /// them (host-local's `Net`) and say false: such a value is then ignored, as they ignore it.
+    var embedsNetConf: Bool { get }
+
     /// ADD: set up the attachment and return what was done; ``PluginMain`` prints it in the
     /// config's `cniVersion`. With a `prevResult`, return it (updated if anything changed).
     func add(_ context: PluginContext) throws -> CNIResult
@@ -41,6 +47,7 @@ public protocol CNIPlugin {
 extension CNIPlugin {
     public var supportedVersions: [String] { CNIVersion.allStrings }
     public var knownArgs: Set<String>? { nil }
+    public var embedsNetConf: Bool { true }
     public func gc(_ context: PluginContext) throws {}
     public func status(_ context: PluginContext) throws {}
 }

@@ -1,5 +1,6 @@
 import Glibc
 import SystemPackage
+import Posix
 
 /// What ``PluginMain`` needs from the outside world, injectable so every verb and every error
 /// path runs in-process in tests (the role of the `dispatcher` fields in libcni's skel).
@@ -43,9 +44,10 @@ public struct PluginEnvironment: Sendable {
     public static var process: PluginEnvironment {
         PluginEnvironment(
             getenv: { name in Glibc.getenv(name).map { String(cString: $0) } },
-            readStdin: { try FileDescriptorIO.readAll(0) },
-            writeStdout: { FileDescriptorIO.write($0, to: 1) },
-            writeStderr: { FileDescriptorIO.write($0, to: 2) },
+            readStdin: { try FileDescriptor.standardInput.readAll() },
+            // Output is best-effort: a runtime that closed our stdout learns nothing more anyway.
+            writeStdout: { try? FileDescriptor.standardOutput.writeAll($0) },
+            writeStderr: { try? FileDescriptor.standardError.writeAll($0) },
             exit: { Glibc.exit($0) },
             invoker: ExecPluginInvoker(),
             isOwnNetworkNamespace: { path in sameFile(path, "/proc/self/ns/net") })

@@ -80,10 +80,10 @@ private struct Dispatcher<Plugin: CNIPlugin> {
             return
         }
 
-        let object = try parseConfigObject(stdin)
-        let configVersion = try decodeVersion(object)
+        let json = try parseConfigObject(stdin)
+        let configVersion = try decodeVersion(json)
         errorVersion = configVersion
-        try validateName(object)
+        try validateName(json)
         if required.contains("CNI_CONTAINERID") { try CNIValidation.validateContainerID(variable("CNI_CONTAINERID")) }
         if required.contains("CNI_IFNAME") { try CNIValidation.validateInterfaceName(variable("CNI_IFNAME")) }
         guard let command else {
@@ -98,7 +98,7 @@ private struct Dispatcher<Plugin: CNIPlugin> {
                 throw CNIError(.invalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same")
             }
         }
-        let config = try NetworkConfig(json: .object(object))
+        let config = try NetworkConfig(json: json, lenient: !plugin.embedsNetConf)
         let args = CNIArgs(variable("CNI_ARGS"))
         if let known = plugin.knownArgs { try args.validate(knownKeys: known) }
         var variables: [String: String] = [:]
@@ -131,12 +131,17 @@ private struct Dispatcher<Plugin: CNIPlugin> {
     /// compact, as Go's json.Encoder writes it. libcni probes with `{"cniVersion": …}` on stdin.
     private func writeVersionInfo(_ stdin: [UInt8]) {
         var asked = CNIVersion.current.description
-        if let v = (try? JSONParser.parse(stdin))?["cniVersion"]?.stringValue, !v.isEmpty { asked = v }
+        if let json = try? JSONParser.parse(stdin),
+            let v = (try? GoValue(root: json, subject: "version request").object(["cniVersion"])["cniVersion"].string()) ?? nil,
+            !v.isEmpty
+        {
+            asked = v
+        }
         let info = PluginVersionInfo(cniVersion: asked, supportedVersions: plugin.supportedVersions)
         env.writeStdout(JSONSerializer.bytes(info.json) + [0x0A])
     }
 
-    private func parseConfigObject(_ stdin: [UInt8]) throws(CNIError) -> JSONObject {
+    private func parseConfigObject(_ stdin: [UInt8]) throws(CNIError) -> JSONValue {
         let json: JSONValue
         do {
             json = try JSONParser.parse(stdin)
@@ -144,29 +149,30 @@ private struct Dispatcher<Plugin: CNIPlugin> {
             throw CNIError(.decodingFailure, "error unmarshall network config: \(error)")
         }
         switch json {
-        case .object(let o): return o
-        case .null: return JSONObject()  // Go decodes null into an empty struct
+        case .object, .null: return json  // Go decodes null into a struct as nothing
         default:
             throw CNIError(.decodingFailure, "error unmarshall network config: expected a JSON object, found \(json.kindDescription)")
         }
     }
 
-    /// The config's version as skel's decoder reads it: absent or "" is 0.1.0.
-    private func decodeVersion(_ object: JSONObject) throws(CNIError) -> String {
-        guard let v = object["cniVersion"], !v.isNull else { return "0.1.0" }
-        guard let s = v.stringValue else {
-            throw CNIError(.decodingFailure, "decoding version from network config: \"cniVersion\" must be a string, found \(v.kindDescription)")
+    /// The config's version as skel's decoder reads it (a struct with one field, `cniVersion`):
+    /// absent, null or "" is 0.1.0.
+    private func decodeVersion(_ json: JSONValue) throws(CNIError) -> String {
+        do {
+            let version = try GoValue(root: json, subject: "network config").object(["cniVersion"])["cniVersion"].string()
+            return (version ?? "").isEmpty ? "0.1.0" : version!
+        } catch {
+            throw CNIError(.decodingFailure, "decoding version from \(error.message)")
         }
-        return s.isEmpty ? "0.1.0" : s
     }
 
-    private func validateName(_ object: JSONObject) throws(CNIError) {
-        var name = ""
-        if let v = object["name"], !v.isNull {
-            guard let s = v.stringValue else {
-                throw CNIError(.decodingFailure, "error unmarshall network config: \"name\" must be a string, found \(v.kindDescription)")
-            }
-            name = s
+    /// skel's `validateConfig`: the name as a struct with one field, `name`, read; then checked.
+    private func validateName(_ json: JSONValue) throws(CNIError) {
+        let name: String
+        do {
+            name = try GoValue(root: json, subject: "network config").object(["name"])["name"].string() ?? ""
+        } catch {
+            throw CNIError(.decodingFailure, "error unmarshall \(error.message)")
         }
         try CNIValidation.validateNetworkName(name)
     }

@@ -1,5 +1,7 @@
 import CNetlinkShim
 import Glibc
+import Posix
+import SystemPackage
 
 /// The plugins of the multi-call binary `swift-cni`, which is installed once and linked under
 /// every plugin name (as BusyBox is): it runs the plugin named by the basename of `argv[0]`.
@@ -49,7 +51,7 @@ public enum PluginTable {
         if argc > 1, let first = argv[1] {
             if let entry = lookup(first) { _ = entry(true) }
             if strcmp(first, "--list") == 0 {
-                FileDescriptorIO.write(Array(names.map { $0 + "\n" }.joined().utf8), to: 1)
+                try? FileDescriptor.standardOutput.writeAll(Array(names.map { $0 + "\n" }.joined().utf8))
                 exit(0)
             }
         }
@@ -60,7 +62,7 @@ public enum PluginTable {
             Plugins: \(names.joined(separator: " "))
 
             """
-        FileDescriptorIO.write(Array(usage.utf8), to: 2)
+        try? FileDescriptor.standardError.writeAll(Array(usage.utf8))
         exit(1)
     }
 

@@ -29,6 +29,20 @@ enum ResultFormat {
 }
 
 extension CNIResult {
+    /// libcni's result structs, per shape (`types020`, `types040`, `types100`), and the structs
+    /// they hold. Results are decoded with Go's rules too (``GoValue``): libcni unmarshals a
+    /// plugin's output into these structs.
+    enum Fields {
+        static let v02: GoFields = ["cniVersion", "ip4", "ip6", "dns"]
+        static let v02IP: GoFields = ["ip", "gateway", "routes"]
+        static let result: GoFields = ["cniVersion", "interfaces", "ips", "routes", "dns"]
+        static let v04Interface: GoFields = ["name", "mac", "sandbox"]
+        static let v1Interface: GoFields = ["name", "mac", "mtu", "sandbox", "socketPath", "pciID"]
+        static let v04IP: GoFields = ["version", "interface", "address", "gateway"]
+        static let v1IP: GoFields = ["interface", "address", "gateway"]
+        static let route: GoFields = ["dst", "gw", "mtu", "advmss", "priority", "table", "scope"]
+    }
+
     /// Decodes a result in the shape of `version`, as libcni's `create.Create(version, json)`
     /// does: the result's own `cniVersion` (when present) must belong to the same shape
     /// (`result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is "0.4.0"`), and an
@@ -38,63 +52,83 @@ extension CNIResult {
         guard let format = ResultFormat(version) else {
             throw CNIError(.incompatibleCNIVersion, "unsupported CNI result version \"\(version)\"")
         }
-        let r = try JSONFieldReader(json, subject: "result")
-        let declared = try r.string("cniVersion") ?? ""
+        do {
+            try self.init(GoValue(root: json, subject: "result"), format: format, version: version)
+        } catch let error as GoReadError {
+            throw CNIError(.decodingFailure, error.message)
+        } catch let error as CNIError {
+            throw error
+        } catch {
+            throw CNIError(error)
+        }
+    }
+
+    private init(_ value: GoValue, format: ResultFormat, version: String) throws {
+        let fields = format == .v02 ? Fields.v02 : Fields.result
+        let r = try value.object(fields)
+        let declared = try r["cniVersion"].string() ?? ""
         if let accepted = format.accepted, !accepted.contains(declared) {
             throw CNIError(
                 .decodingFailure,
                 "result type supports [\(accepted.joined(separator: " "))] but unmarshalled CNIVersion is \"\(declared)\"")
         }
         self.init(cniVersion: declared.isEmpty ? version : declared)
-        dns = try r.nested("dns").map { d throws(CNIError) in try DNS(d) } ?? DNS()
+        dns = try DNS(r["dns"])
         switch format {
         case .v02:
             for key in ["ip4", "ip6"] {
-                guard let ip = try r.nested(key) else { continue }
-                ips.append(IPConfig(address: try ip.requiredIPNetwork("ip"), gateway: try ip.ipAddress("gateway")))
-                for route in try ip.objects("routes") ?? [] {
-                    routes.append(Route(dst: try route.requiredIPNetwork("dst"), gw: try route.ipAddress("gw")))
+                guard let ip = try r[key].pointee?.object(Fields.v02IP) else { continue }
+                ips.append(IPConfig(address: try Self.required(ip["ip"]), gateway: try ip["gateway"].ip()))
+                for route in try ip["routes"].slice() ?? [] {
+                    routes.append(try Route(route))
                 }
             }
         case .v04, .v1:
-            for i in try r.objects("interfaces") ?? [] {
+            for element in try r["interfaces"].slice() ?? [] {
+                guard let i = try element.pointee?.object(format == .v1 ? Fields.v1Interface : Fields.v04Interface) else { continue }
                 var interface = Interface(
-                    name: try i.string("name") ?? "", mac: try nonEmpty(i.string("mac")),
-                    sandbox: try nonEmpty(i.string("sandbox")))
+                    name: try i["name"].string() ?? "", mac: try nonEmpty(i["mac"].string()),
+                    sandbox: try nonEmpty(i["sandbox"].string()))
                 if format == .v1 {
-                    interface.mtu = try nonZero(i.int("mtu"))
-                    interface.socketPath = try nonEmpty(i.string("socketPath"))
-                    interface.pciID = try nonEmpty(i.string("pciID"))
+                    interface.mtu = try nonZero(i["mtu"].int())
+                    interface.socketPath = try nonEmpty(i["socketPath"].string())
+                    interface.pciID = try nonEmpty(i["pciID"].string())
                 }
                 interfaces.append(interface)
             }
             // 0.3.x/0.4.0 "version" is redundant with the address; it is recomputed on output.
-            for ip in try r.objects("ips") ?? [] {
+            for element in try r["ips"].slice() ?? [] {
+                guard let ip = try element.pointee?.object(format == .v1 ? Fields.v1IP : Fields.v04IP) else { continue }
+                if format == .v04 { _ = try ip["version"].string() }
                 ips.append(
                     IPConfig(
-                        interface: try ip.int("interface"), address: try ip.requiredIPNetwork("address"),
-                        gateway: try ip.ipAddress("gateway")))
+                        interface: try ip["interface"].pointee?.int(), address: try Self.required(ip["address"]),
+                        gateway: try ip["gateway"].ip()))
             }
-            for route in try r.objects("routes") ?? [] {
+            for element in try r["routes"].slice() ?? [] {
+                guard let route = element.pointee else { continue }
                 routes.append(try Route(route))
             }
         }
     }
 
+    /// A `types.IPNet` that must be there: Go would decode a missing one as a zero network and
+    /// print it as `<nil>`; we refuse it.
+    static func required(_ value: GoValue) throws(GoReadError) -> IPNetwork {
+        guard let net = try value.cidr() else { throw value.missingError() }
+        return net
+    }
+
     /// Decodes a result in the version it declares (no `cniVersion` means 0.1.0), as libcni's
     /// `create.CreateFromBytes` does.
     public init(json: JSONValue) throws(CNIError) {
-        guard case .object(let o) = json else {
-            throw CNIError(.decodingFailure, "result must be a JSON object, found \(json.kindDescription)")
+        let version: String
+        do {
+            version = try GoValue(root: json, subject: "result").object(["cniVersion"])["cniVersion"].string() ?? ""
+        } catch {
+            throw CNIError(.decodingFailure, error.message)
         }
-        var version = "0.1.0"
-        if let v = o["cniVersion"], !v.isNull {
-            guard let s = v.stringValue else {
-                throw CNIError(.decodingFailure, "result: \"cniVersion\" must be a string, found \(v.kindDescription)")
-            }
-            if !s.isEmpty { version = s }
-        }
-        try self.init(json: json, version: version)
+        try self.init(json: json, version: version.isEmpty ? "0.1.0" : version)
     }
 
     /// Parses and decodes result JSON in the version it declares.
@@ -110,11 +144,14 @@ extension CNIResult {
 }
 
 extension CNIResult.Route {
-    init(_ r: JSONFieldReader) throws(CNIError) {
+    /// Reads a `types.Route` variable (results' `routes`, host-local's `ipam.routes`): its
+    /// `UnmarshalJSON` reads the fields below; `dst` must be there.
+    public init(_ value: GoValue) throws(GoReadError) {
+        let r = try value.object(CNIResult.Fields.route)
         self.init(
-            dst: try r.requiredIPNetwork("dst"), gw: try r.ipAddress("gw"), mtu: try nonZero(r.int("mtu")),
-            advmss: try nonZero(r.int("advmss")), priority: try nonZero(r.int("priority")), table: try r.int("table"),
-            scope: try r.int("scope"))
+            dst: try CNIResult.required(r["dst"]), gw: try r["gw"].ip(), mtu: try nonZero(r["mtu"].int()),
+            advmss: try nonZero(r["advmss"].int()), priority: try nonZero(r["priority"].int()),
+            table: try r["table"].pointee?.int(), scope: try r["scope"].pointee?.int())
     }
 }
 

@@ -29,16 +29,35 @@ public struct DNS: Sendable, Hashable {
         return .object(o)
     }
 
-    init(_ r: JSONFieldReader) throws(CNIError) {
+    /// libcni's `types.DNS`.
+    static let fields: GoFields = ["nameservers", "domain", "search", "options"]
+
+    /// Reads a `types.DNS` variable (nil lists and an empty domain read as empty).
+    init(_ value: GoValue) throws(GoReadError) {
+        let o = try value.object(Self.fields)
         self.init(
-            nameservers: try r.strings("nameservers") ?? [],
-            domain: try r.string("domain").flatMap { $0.isEmpty ? nil : $0 },
-            search: try r.strings("search") ?? [],
-            options: try r.strings("options") ?? [])
+            nameservers: try o["nameservers"].strings() ?? [],
+            domain: try o["domain"].string().flatMap { $0.isEmpty ? nil : $0 },
+            search: try o["search"].strings() ?? [],
+            options: try o["options"].strings() ?? [])
+    }
+
+    /// A config's `dns` when it sets anything, as the reference's `dnsConfSet` decides: any list
+    /// that is non-nil in Go (present and not `null`, even empty) or a non-empty domain.
+    init?(setIn value: GoValue) throws(GoReadError) {
+        let o = try value.object(Self.fields)
+        var set = !(try o["domain"].string() ?? "").isEmpty
+        for list in ["nameservers", "search", "options"] where try o[list].slice() != nil { set = true }
+        guard set else { return nil }
+        try self.init(value)
     }
 
     /// Reads a `dns` object.
     public init(json: JSONValue) throws(CNIError) {
-        try self.init(JSONFieldReader(json, subject: "dns"))
+        do {
+            try self.init(GoValue(root: json, subject: "dns"))
+        } catch {
+            throw CNIError(.decodingFailure, error.message)
+        }
     }
 }

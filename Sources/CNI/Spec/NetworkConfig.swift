@@ -1,94 +1,117 @@
 /// A plugin's configuration as it arrives on stdin: one plugin object of a network list with the
-/// runtime's injected keys. The common keys are decoded here; the whole object stays in ``raw``
-/// for the plugin's own keys (decode a typed struct with ``decode(_:)``).
+/// runtime's injected keys. The keys the spec defines (libcni's `types.NetConf`) are decoded here,
+/// with Go's rules (``GoValue``); a plugin reads its own keys with ``object(_:)``, as the
+/// reference plugins unmarshal the same bytes into their own `NetConf` structs.
 public struct NetworkConfig: Sendable, Hashable {
+    /// libcni's `types.NetConf` (`PluginConf`), which every reference plugin but the IPAM ones
+    /// embeds first in its own config struct.
+    public static let fields: GoFields = [
+        "cniVersion", "name", "type", "capabilities", "ipam", "dns", "prevResult", ValidAttachment.key,
+        ValidAttachment.legacyKey,
+    ]
+
     /// The version the request speaks ("" when absent, which means 0.1.0).
     public var cniVersion: String
-    /// `cniVersions` (1.1.0): the versions the list offers; the runtime picks one into `cniVersion`.
-    public var cniVersions: [String]?
     /// The network name (validated by ``PluginMain`` before a plugin sees it).
     public var name: String
     /// The plugin type (the executable's name).
     public var type: String
-    /// `args`: runtime metadata, conventionally namespaced (`{"cni": {"ips": […]}}`).
-    public var args: JSONValue?
-    /// `ipMasq`: set up IP masquerade on the host for this network.
-    public var ipMasq: Bool
     /// `ipam`: the IPAM section, if any.
     public var ipam: IPAMConfig?
-    /// `dns`: DNS settings for the result.
+    /// `dns`, when it sets anything: a list that is present counts even when empty, as a non-nil
+    /// Go slice does (the reference's `dnsConfSet`); nil when absent, `null` or all empty.
     public var dns: DNS?
-    /// `runtimeConfig`: the capabilities the runtime filled in (`portMappings`, `ipRanges`, …).
-    public var runtimeConfig: JSONObject?
     /// `prevResult` decoded in this config's version (libcni's `ParsePrevResult`).
     public var prevResult: CNIResult?
-    /// `prevResult` exactly as received.
+    /// `prevResult` as the plugin holds it (a Go `map[string]interface{}`: repeated keys resolved).
     public var rawPrevResult: JSONValue?
     /// `capabilities`: which runtime capabilities the plugin accepts.
     public var capabilities: [String: Bool]
-    /// `disableCheck` (list-level; accepted as a boolean or "true"/"false", as libcni does).
-    public var disableCheck: Bool
-    /// `disableGC` (1.1.0).
-    public var disableGC: Bool
-    /// `loadOnlyInlinedPlugins` (1.1.0).
-    public var loadOnlyInlinedPlugins: Bool
     /// GC's still-valid attachments (`cni.dev/valid-attachments`, or the legacy
     /// `cni.dev/attachments`). nil when the key is absent, which `cnitool gc` uses to mean
     /// "nothing is valid any more"; see ``ValidAttachment``.
     public var validAttachments: [ValidAttachment]?
-    /// The whole object, every key in its original order.
+    /// The whole object, every member in its original order (repeated keys included).
     public var raw: JSONObject
 
-    /// Decodes the common keys of `json`. Errors are code 6 and name the offending key.
-    public init(json: JSONValue) throws(CNIError) {
-        let r = try JSONFieldReader(json, subject: "network config")
-        raw = r.object
-        cniVersion = try r.string("cniVersion") ?? ""
-        cniVersions = try r.strings("cniVersions")
-        name = try r.string("name") ?? ""
-        type = try r.string("type") ?? ""
-        args = r.value("args")
-        ipMasq = try r.bool("ipMasq") ?? false
-        ipam = try r.nested("ipam").map { i throws(CNIError) in try IPAMConfig(i) }
-        dns = try r.nested("dns").map { d throws(CNIError) in try DNS(d) }
-        runtimeConfig = try r.object("runtimeConfig")
-        capabilities = [:]
-        if let caps = try r.nested("capabilities") {
-            for key in caps.object.keys { capabilities[key] = try caps.bool(key) ?? false }
+    /// Decodes the spec's keys of `json`. Type errors are code 6, bad values (a `prevResult` that
+    /// is not a result) code 6 too, naming the key.
+    ///
+    /// `lenient` is for plugins whose Go config struct does not embed `types.NetConf` (the IPAM
+    /// plugins): they never read these keys, so a value that does not decode is taken as unset
+    /// rather than refused, as the reference's host-local ignores it.
+    public init(json: JSONValue, lenient: Bool = false) throws(CNIError) {
+        let conf: GoObject
+        do {
+            conf = try GoValue(root: json, subject: "network config").object(Self.fields)
+        } catch {
+            throw CNIError(error)
         }
-        disableCheck = try r.lenientBool("disableCheck")
-        disableGC = try r.lenientBool("disableGC")
-        loadOnlyInlinedPlugins = try r.lenientBool("loadOnlyInlinedPlugins")
-        var attachments = try r.objects(ValidAttachment.key)
-        if attachments == nil { attachments = try r.objects(ValidAttachment.legacyKey) }
-        if let attachments {
-            validAttachments = try attachments.map { a throws(CNIError) in try ValidAttachment(a) }
+        do {
+            try self.init(conf)
+        } catch {
+            guard lenient else { throw CNIError(.decodingFailure, error.message) }
+            self.init(tolerating: conf)
+            return
         }
-        rawPrevResult = r.value("prevResult")
-        if let raw = rawPrevResult {
-            guard case .object(var result) = raw else {
-                throw r.error("prevResult", "must be an object, found \(raw.kindDescription)")
-            }
-            // Results before 1.0.0 may omit their version; libcni assumes the config's.
-            if (result["cniVersion"]?.stringValue ?? "").isEmpty { result["cniVersion"] = .string(cniVersion) }
-            do {
-                prevResult = try CNIResult(json: .object(result), version: cniVersion)
-            } catch {
-                throw CNIError(error.code == .incompatibleCNIVersion ? error.code : .decodingFailure,
-                               "could not parse prevResult: \(error.msg)")
-            }
+        if let previous = rawPrevResult?.objectValue, !lenient {
+            prevResult = try Self.parsePrevResult(previous, version: cniVersion)
         }
     }
 
+    /// Every key read strictly (`prevResult` only as the map it is).
+    private init(_ conf: GoObject) throws(GoReadError) {
+        raw = conf.json
+        cniVersion = try conf["cniVersion"].string() ?? ""
+        name = try conf["name"].string() ?? ""
+        type = try conf["type"].string() ?? ""
+        var capabilities: [String: Bool] = [:]
+        try conf["capabilities"].map()?.forEach { key, value throws(GoReadError) in capabilities[key] = try value.bool() ?? false }
+        self.capabilities = capabilities
+        ipam = try IPAMConfig(conf["ipam"])
+        dns = try DNS(setIn: conf["dns"])
+        let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
+        validAttachments = try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) }
+        rawPrevResult = try conf["prevResult"].map().map { .object($0.object) }
+    }
+
+    /// Each key that reads, the others unset (for ``init(json:lenient:)`` with `lenient`).
+    private init(tolerating conf: GoObject) {
+        func read<T>(_ body: () throws(GoReadError) -> T?) -> T? { (try? body()) ?? nil }
+        raw = conf.json
+        cniVersion = read { () throws(GoReadError) in try conf["cniVersion"].string() } ?? ""
+        name = read { () throws(GoReadError) in try conf["name"].string() } ?? ""
+        type = read { () throws(GoReadError) in try conf["type"].string() } ?? ""
+        capabilities = [:]
+        ipam = read { () throws(GoReadError) in try IPAMConfig(conf["ipam"]) }
+        dns = read { () throws(GoReadError) in try DNS(setIn: conf["dns"]) }
+        let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
+        validAttachments = read { () throws(GoReadError) in try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) } }
+        rawPrevResult = nil
+    }
+
     /// Parses and decodes a config from stdin bytes.
-    public init(bytes: [UInt8]) throws(CNIError) {
+    public init(bytes: [UInt8], lenient: Bool = false) throws(CNIError) {
         let json: JSONValue
         do {
             json = try JSONParser.parse(bytes)
         } catch {
             throw CNIError(.decodingFailure, "error parsing network config: \(error)")
         }
-        try self.init(json: json)
+        try self.init(json: json, lenient: lenient)
+    }
+
+    /// libcni's `ParsePrevResult`: the map marshalled again (keys sorted, numbers as `float64`)
+    /// and decoded as a result of the config's version, which a result before 1.0.0 may omit.
+    static func parsePrevResult(_ previous: JSONObject, version: String) throws(CNIError) -> CNIResult {
+        var result = previous.throughGoInterface
+        if (result["cniVersion"]?.stringValue ?? "").isEmpty { result["cniVersion"] = .string(version) }
+        do {
+            return try CNIResult(json: .object(result), version: version)
+        } catch {
+            throw CNIError(error.code == .incompatibleCNIVersion ? error.code : .decodingFailure,
+                           "could not parse prevResult: \(error.msg)")
+        }
     }
 
     /// The config's version, parsed ("" is 0.1.0).
@@ -96,30 +119,29 @@ public struct NetworkConfig: Sendable, Hashable {
         get throws(CNIVersionError) { try CNIVersion(parsing: cniVersion) }
     }
 
-    /// The whole config decoded as the plugin's own type (bridge's `BridgeConfig`, …).
-    public func decode<T: Decodable>(_ type: T.Type = T.self, decoder: JSONValueDecoder = JSONValueDecoder()) throws -> T {
-        try decoder.decode(type, from: .object(raw))
+    /// The whole config read as a Go struct with `fields` (the plugin's own `NetConf`, which
+    /// usually embeds ``fields``: `NetworkConfig.fields + ["bridge", …]`).
+    public func object(_ fields: GoFields) -> GoObject {
+        GoObject(raw, fields: fields, subject: "network config")
     }
-
-    /// A member of `runtimeConfig` (`runtimeConfig("portMappings")`).
-    public func runtimeConfig(_ key: String) -> JSONValue? { runtimeConfig?[key] }
 }
 
 /// The `ipam` section: its `type` plus everything else for the IPAM plugin to read.
 public struct IPAMConfig: Sendable, Hashable {
+    /// `types.IPAM`.
+    static let fields: GoFields = ["type"]
+
     /// The IPAM plugin to delegate to (an executable in `CNI_PATH`); "" when absent.
     public var type: String
-    /// The whole `ipam` object.
+    /// The whole `ipam` section (repeated `ipam` objects concatenated, as Go merges them).
     public var raw: JSONObject
 
-    init(_ r: JSONFieldReader) throws(CNIError) {
-        type = try r.string("type") ?? ""
-        raw = r.object
-    }
-
-    /// The section decoded as the IPAM plugin's own type.
-    public func decode<T: Decodable>(_ type: T.Type = T.self, decoder: JSONValueDecoder = JSONValueDecoder()) throws -> T {
-        try decoder.decode(type, from: .object(raw))
+    /// nil when no object was stored (Go's zero `IPAM`, whose type is "").
+    init?(_ value: GoValue) throws(GoReadError) {
+        let section = try value.object(Self.fields)
+        guard !section.isAbsent else { return nil }
+        type = try section["type"].string() ?? ""
+        raw = section.json
     }
 }
 
@@ -138,9 +160,13 @@ public struct ValidAttachment: Sendable, Hashable {
         self.ifName = ifName
     }
 
-    init(_ r: JSONFieldReader) throws(CNIError) {
-        containerID = try r.string("containerID") ?? ""
-        ifName = try r.string("ifname") ?? ""
+    /// libcni's `GCAttachment`.
+    static let fields: GoFields = ["containerID", "ifname"]
+
+    init(_ value: GoValue) throws(GoReadError) {
+        let o = try value.object(Self.fields)
+        containerID = try o["containerID"].string() ?? ""
+        ifName = try o["ifname"].string() ?? ""
     }
 
     public var json: JSONValue { ["containerID": .string(containerID), "ifname": .string(ifName)] }

@@ -1,6 +1,8 @@
 /// A network configuration list (`.conflist`): a name, a version and the plugin objects to run in
 /// order. Parsed with libcni's rules (`NetworkConfFromBytes`) and error texts, so a runtime built
-/// on it (cnitool) accepts and rejects exactly what libcni does. Loading files from a directory,
+/// on it (cnitool) accepts and rejects exactly what libcni does: the list is a Go
+/// `map[string]interface{}` (keys match exactly, the last of a repeated key wins), each plugin
+/// object a `types.NetConf` (keys fold, see ``NetworkConfig``). Loading files from a directory,
 /// and appending `<dir>/<name>/*.conf` plugins, is the runtime's job.
 public struct NetworkConfigList: Sendable, Hashable {
     /// The version every request of this list speaks: `cniVersion`, or with `cniVersions` the
@@ -90,12 +92,13 @@ public struct NetworkConfigList: Sendable, Hashable {
         try self.init(json: list)
     }
 
-    /// Reads one plugin object as libcni's `NetworkPluginConfFromBytes` does: it must decode,
-    /// and have a `type`.
+    /// Reads one plugin object as libcni does: the element of the list's `[]interface{}` is
+    /// marshalled again (keys sorted, repeats resolved, numbers as `float64`) and decoded by
+    /// `NetworkPluginConfFromBytes`, which needs it to decode and to have a `type`.
     static func plugin(_ json: JSONValue, index: Int) throws(NetworkConfigListError) -> NetworkConfig {
         let config: NetworkConfig
         do {
-            config = try NetworkConfig(json: json)
+            config = try NetworkConfig(json: json.throughGoInterface)
         } catch {
             throw NetworkConfigListError("failed to parse plugin config \(index): error parsing configuration: \(error.msg)")
         }

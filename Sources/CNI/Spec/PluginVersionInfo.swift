@@ -15,6 +15,9 @@ public struct PluginVersionInfo: Sendable, Hashable {
         ["cniVersion": .string(cniVersion), "supportedVersions": .array(supportedVersions.map(JSONValue.string))]
     }
 
+    /// libcni's `version.PluginDecoder` struct.
+    static let fields: GoFields = ["cniVersion", "supportedVersions"]
+
     /// Reads a VERSION answer as libcni's `PluginDecoder` does: both fields required, except that
     /// a 0.2.0 plugin without a list supports 0.1.0 and 0.2.0. Errors are code 6, with libcni's
     /// texts (`decoding version info: missing field cniVersion`).
@@ -25,15 +28,14 @@ public struct PluginVersionInfo: Sendable, Hashable {
         } catch {
             throw CNIError(.decodingFailure, "decoding version info: \(error)")
         }
-        let r: JSONFieldReader
         let version: String
         let list: [String]
         do {
-            r = try JSONFieldReader(json, subject: "version info")
-            version = try r.string("cniVersion") ?? ""
-            list = try r.strings("supportedVersions") ?? []
+            let r = try GoValue(root: json, subject: "version info").object(Self.fields)
+            version = try r["cniVersion"].string() ?? ""
+            list = try r["supportedVersions"].strings() ?? []
         } catch {
-            throw CNIError(.decodingFailure, "decoding version info: \(error.msg)")
+            throw CNIError(.decodingFailure, "decoding version info: \(error.message)")
         }
         guard !version.isEmpty else { throw CNIError(.decodingFailure, "decoding version info: missing field cniVersion") }
         if list.isEmpty {

@@ -1,18 +1,31 @@
 import CNI
+import Firewall
 import NetAddress
+import PluginKit
 
 /// The bridge plugin's network config: the reference's options, defaults and checks
-/// (containernetworking/plugins `plugins/main/bridge`, HEAD), read from a request.
+/// (containernetworking/plugins `plugins/main/bridge`, HEAD), read from a request with Go's rules
+/// (``GoValue``), as the reference's `NetConf` reads them. The keys shared with ptp (`mtu`,
+/// `ipMasq`, `ipMasqBackend`, `enabledad`, `dns`, `ipam`) are PluginKit's ``VethPluginConfig``.
 ///
 /// Deliberate differences, each accepting more than the reference or failing earlier:
-/// - booleans may also be the strings "true"/"false" (see ``ConfigReader/bool(_:)``);
+/// - booleans may also be the strings "true"/"false" (``GoValue/bool()``);
 /// - `vlan` and `vlanTrunk` may be combined (HEAD ≥ 1.8.0): `vlan` is the trunk's native VLAN
 ///   (see ``PortVLANPlan``);
-/// - the bridge name, `mtu` and the requested MAC are checked here (code 7), before anything is
-///   created, instead of failing in the kernel half-way through ADD.
+/// - the bridge name, `mtu`, `ipMasqBackend` and the requested MAC are checked here (code 7),
+///   before anything is created, instead of failing in the kernel half-way through ADD.
 public struct BridgeConfig: Sendable, Hashable {
-    /// `name`.
-    public var network: String
+    /// The reference's `NetConf`: `types.NetConf`, then its own fields.
+    static let fields = VethPluginConfig.fields + [
+        "bridge", "isGateway", "isDefaultGateway", "forceAddress", "hairpinMode", "promiscMode", "vlan", "vlanTrunk",
+        "preserveDefaultVlan", "macspoofchk", "disableContainerInterface", "portIsolation", "args", "runtimeConfig",
+    ]
+    /// `args` and its `cni`, `runtimeConfig` (each a struct with the one key bridge reads).
+    static let argsFields: GoFields = ["cni"]
+    static let macFields: GoFields = ["mac"]
+
+    /// The keys shared with ptp.
+    public var veth: VethPluginConfig
     /// `bridge`: the bridge to create or reuse (default `cni0`).
     public var bridge: String
     /// `isGateway` (also set by `isDefaultGateway`): gateway addresses on the bridge, forwarding on.
@@ -21,14 +34,6 @@ public struct BridgeConfig: Sendable, Hashable {
     public var isDefaultGateway: Bool
     /// `forceAddress`: replace a conflicting bridge address instead of failing.
     public var forceAddress: Bool
-    /// `ipMasq`: masquerade container traffic leaving its subnet.
-    public var ipMasq: Bool
-    /// `ipMasqBackend`: "iptables" or "nftables"; nil follows the node: iptables where the
-    /// reference's iptables chains already are, nftables otherwise (Firewall's
-    /// `FirewallBackendKind.nodeDefault`).
-    public var ipMasqBackend: String?
-    /// `mtu`: for a new bridge and both veth ends; nil keeps the kernel default.
-    public var mtu: UInt32?
     /// `hairpinMode`: frames may leave through the port they came in on.
     public var hairpinMode: Bool
     /// `promiscMode`: the bridge in promiscuous mode.
@@ -37,68 +42,69 @@ public struct BridgeConfig: Sendable, Hashable {
     public var vlan: UInt16
     /// `vlanTrunk`: tagged VLANs of the host port, sorted, without duplicates.
     public var vlanTrunk: [UInt16]
-    /// `preserveDefaultVlan`: keep the port's existing VLANs (normally the default VLAN 1).
+    /// `preserveDefaultVlan` (default false since the reference's v1.8.0): keep the port's
+    /// existing VLANs (normally the default VLAN 1) when it gets `vlan` or `vlanTrunk`.
     public var preserveDefaultVlan: Bool
     /// `macspoofchk`: drop frames from the port whose source MAC is not the container's.
     public var macSpoofCheck: Bool
-    /// `enabledad`: IPv6 duplicate address detection on the container interface.
-    public var enableDAD: Bool
     /// `disableContainerInterface`: leave the container end down (L2 only).
     public var disableContainerInterface: Bool
     /// `portIsolation`: the host port is isolated (talks only to non-isolated ports).
     public var portIsolation: Bool
     /// The container MAC: `runtimeConfig.mac`, else `args.cni.mac`, else CNI_ARGS `MAC`.
     public var mac: MACAddress?
+
+    /// `name`.
+    public var network: String { veth.network }
+    /// `ipMasq`: masquerade container traffic leaving its subnet.
+    public var ipMasq: Bool { veth.ipMasq }
+    /// `ipMasqBackend`: "iptables" or "nftables"; nil follows the node: iptables where the
+    /// reference's iptables chains already are, nftables otherwise (Firewall's
+    /// `FirewallBackendKind.nodeDefault`).
+    public var ipMasqBackend: String? { veth.ipMasqBackend }
+    /// `mtu`: for a new bridge and both veth ends; nil keeps the kernel default.
+    public var mtu: UInt32? { veth.mtu }
+    /// `enabledad`: IPv6 duplicate address detection on the container interface.
+    public var enableDAD: Bool { veth.enableDAD }
     /// `ipam.type`; empty for an L2-only network.
-    public var ipamType: String
+    public var ipamType: String { veth.ipamType }
     /// `dns`, when any of its fields is set: it replaces IPAM's DNS in the result.
-    public var dns: DNS?
+    public var dns: DNS? { veth.dns }
 
     /// The default bridge name.
     public static let defaultBridge = "cni0"
 
     /// Reads and checks the config of a request.
-    public init(_ config: NetworkConfig, args: CNIArgs) throws(BridgeError) {
-        let r = ConfigReader(config.raw)
-        network = config.name
-        bridge = try r.string("bridge").flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultBridge
-        isDefaultGateway = try r.bool("isDefaultGateway")
-        isGateway = try r.bool("isGateway") || isDefaultGateway
-        forceAddress = try r.bool("forceAddress")
-        ipMasq = try r.bool("ipMasq")
-        ipMasqBackend = try r.string("ipMasqBackend").flatMap { $0.isEmpty ? nil : $0 }
-        hairpinMode = try r.bool("hairpinMode")
-        promiscMode = try r.bool("promiscMode")
-        preserveDefaultVlan = try r.bool("preserveDefaultVlan")
-        macSpoofCheck = try r.bool("macspoofchk")
-        enableDAD = try r.bool("enabledad")
-        disableContainerInterface = try r.bool("disableContainerInterface")
-        portIsolation = try r.bool("portIsolation")
-        ipamType = config.ipam?.type ?? ""
-        dns = try Self.dnsOverride(r, config)
+    public init(_ config: NetworkConfig, args: CNIArgs) throws {
+        let o = config.object(Self.fields)
+        veth = try VethPluginConfig(config, o)
+        bridge = try o["bridge"].string().flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultBridge
+        isDefaultGateway = try o["isDefaultGateway"].bool() ?? false
+        isGateway = try o["isGateway"].bool() ?? false || isDefaultGateway
+        forceAddress = try o["forceAddress"].bool() ?? false
+        hairpinMode = try o["hairpinMode"].bool() ?? false
+        promiscMode = try o["promiscMode"].bool() ?? false
+        preserveDefaultVlan = try o["preserveDefaultVlan"].bool() ?? false
+        macSpoofCheck = try o["macspoofchk"].bool() ?? false
+        disableContainerInterface = try o["disableContainerInterface"].bool() ?? false
+        portIsolation = try o["portIsolation"].bool() ?? false
 
-        let mtuValue = try r.int("mtu") ?? 0
-        guard (0...65535).contains(mtuValue) else { throw .config("invalid MTU \(mtuValue) (must be between 0 and 65535)") }
-        mtu = mtuValue == 0 ? nil : UInt32(mtuValue)
-
-        let vlanValue = try r.int("vlan") ?? 0
+        let vlanValue = try o["vlan"].int() ?? 0
         guard (0...4094).contains(vlanValue) else {
-            throw .config("invalid VLAN ID \(vlanValue) (must be between 0 and 4094)")
+            throw BridgeError.config("invalid VLAN ID \(vlanValue) (must be between 0 and 4094)")
         }
         vlan = UInt16(vlanValue)
-        vlanTrunk = try VLANTrunk.collect(r.array("vlanTrunk"))
+        vlanTrunk = try VLANTrunk.collect(o["vlanTrunk"])
 
-        mac = try Self.requestedMAC(r, args)
+        mac = try Self.requestedMAC(o, args)
 
         try Self.validateBridgeName(bridge)
+        _ = try Masquerade.configuredKind(veth.ipMasqBackend)
         if hairpinMode && promiscMode {
-            throw .config("cannot set hairpin mode and promiscuous mode at the same time")
+            throw BridgeError.config("cannot set hairpin mode and promiscuous mode at the same time")
         }
-        if disableContainerInterface && !ipamType.isEmpty {
-            throw .config("cannot use IPAM when disableContainerInterface is set: the container interface stays down")
-        }
-        if let backend = ipMasqBackend, backend != "iptables" && backend != "nftables" {
-            throw .config("unknown ipMasqBackend \"\(backend)\" (must be \"iptables\" or \"nftables\")")
+        if disableContainerInterface && !veth.ipamType.isEmpty {
+            throw BridgeError.config("cannot use IPAM when disableContainerInterface is set: the container interface stays down")
         }
     }
 
@@ -106,27 +112,22 @@ public struct BridgeConfig: Sendable, Hashable {
     /// VLAN, hairpin together with promisc, …) must not keep an attachment from being cleaned up.
     /// Keys that do not read are taken as unset.
     public init(lenient config: NetworkConfig) {
-        let r = ConfigReader(config.raw)
-        network = config.name
-        bridge = (try? r.string("bridge")).flatMap { $0 } ?? Self.defaultBridge
-        isDefaultGateway = (try? r.bool("isDefaultGateway")) ?? false
-        isGateway = ((try? r.bool("isGateway")) ?? false) || isDefaultGateway
+        let o = config.object(Self.fields)
+        func flag(_ key: String) -> Bool { ((try? o[key].bool()) ?? nil) ?? false }
+        veth = VethPluginConfig(lenient: config, o)
+        bridge = ((try? o["bridge"].string()) ?? nil).flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultBridge
+        isDefaultGateway = flag("isDefaultGateway")
+        isGateway = flag("isGateway") || isDefaultGateway
         forceAddress = false
-        ipMasq = (try? r.bool("ipMasq")) ?? false
-        ipMasqBackend = nil
-        mtu = nil
         hairpinMode = false
         promiscMode = false
         vlan = 0
         vlanTrunk = []
         preserveDefaultVlan = false
-        macSpoofCheck = (try? r.bool("macspoofchk")) ?? false
-        enableDAD = false
+        macSpoofCheck = flag("macspoofchk")
         disableContainerInterface = false
         portIsolation = false
         mac = nil
-        ipamType = config.ipam?.type ?? ""
-        dns = nil
     }
 
     /// True when the host port gets VLAN settings (and a new bridge gets `vlan_filtering 1`).
@@ -137,23 +138,15 @@ public struct BridgeConfig: Sendable, Hashable {
 
     /// The precedence of the reference's `loadNetConf`: each later source overrides: CNI_ARGS
     /// `MAC`, then `args.cni.mac`, then `runtimeConfig.mac` (capability "mac").
-    private static func requestedMAC(_ r: ConfigReader, _ args: CNIArgs) throws(BridgeError) -> MACAddress? {
+    private static func requestedMAC(_ o: GoObject, _ args: CNIArgs) throws -> MACAddress? {
         var text = args.mac ?? ""
-        if let fromArgs = try r.object("args")?.object("cni")?.string("mac"), !fromArgs.isEmpty { text = fromArgs }
-        if let fromRuntime = try r.object("runtimeConfig")?.string("mac"), !fromRuntime.isEmpty { text = fromRuntime }
+        let cni = try o["args"].object(argsFields)["cni"].object(macFields)
+        if let fromArgs = try cni["mac"].string(), !fromArgs.isEmpty { text = fromArgs }
+        if let fromRuntime = try o["runtimeConfig"].object(macFields)["mac"].string(), !fromRuntime.isEmpty { text = fromRuntime }
         guard !text.isEmpty else { return nil }
-        guard let mac = MACAddress(text) else { throw .config("invalid MAC address \"\(text)\"") }
-        guard mac.isUsableUnicast else { throw .config("MAC address \(mac) is not a unicast address") }
+        guard let mac = MACAddress(text) else { throw BridgeError.config("invalid MAC address \"\(text)\"") }
+        guard mac.isUsableUnicast else { throw BridgeError.config("MAC address \(mac) is not a unicast address") }
         return mac
-    }
-
-    /// The reference replaces IPAM's DNS when the config's `dns` has any field set (a present
-    /// list counts even when empty, as a non-nil Go slice does).
-    private static func dnsOverride(_ r: ConfigReader, _ config: NetworkConfig) throws(BridgeError) -> DNS? {
-        guard let d = try r.object("dns") else { return nil }
-        let domain = try d.string("domain") ?? ""
-        let set = d.value("nameservers") != nil || d.value("search") != nil || d.value("options") != nil || !domain.isEmpty
-        return set ? (config.dns ?? DNS()) : nil
     }
 
     /// The kernel's `dev_valid_name()`: checked here so a bad name is a config error before any

@@ -3,7 +3,8 @@ import CNI
 /// A failure of the bridge plugin: what went wrong, naming the object (bridge, port, VLAN,
 /// address), with the underlying error when there is one. The CNI code is decided here, in one
 /// place: configuration mistakes are 7 (the user fixes the network config), everything else is
-/// 999 as in the reference. (The masquerade's `FirewallError` carries its own code: 7, 11 or 999.)
+/// 999 as in the reference. (A value of the wrong JSON type is the config reader's `GoReadError`,
+/// code 6; the masquerade's `FirewallError` carries its own code: 7, 11 or 999.)
 public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
@@ -11,8 +12,6 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
 
         /// The network config (or the MAC request) is invalid.
         public static let invalidConfig = Code("invalid config")
-        /// A config key has a value of the wrong JSON type.
-        public static let decoding = Code("decoding")
         /// A link named like the bridge exists and is not a bridge.
         public static let notABridge = Code("not a bridge")
         /// The bridge already carries a conflicting gateway address (and `forceAddress` is off).
@@ -49,7 +48,6 @@ public struct BridgeError: Error, CustomStringConvertible, CNIErrorConvertible {
     public var cniError: CNIError {
         switch code {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, description)
-        case .decoding: return CNIError(.decodingFailure, description)
         default: return CNIError(.internal, description)
         }
     }

@@ -16,7 +16,7 @@ extension BridgePlugin {
         let config = try BridgeConfig(context.config, args: context.args)
         let container = try ContainerNamespace.open(context)
         if config.isLayer3 { try context.ipam.execCheck() }
-        guard let result = context.config.prevResult else { throw CNIError(.internal, "Required prevResult missing") }
+        let result = try context.config.requirePrevResult()
         let host = try NetworkStack(namespace: NetworkNamespace.current())
 
         let bridge = try checkBridge(result, config: config, host: host)
@@ -32,7 +32,7 @@ extension BridgePlugin {
         if config.isLayer3 && config.ipMasq {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName,
-                addresses: result.ips.filter { $0.interface == containerEntry.index }.map(\.address))
+                addresses: result.containerAddresses(ifName: context.ifName, sandbox: context.netns))
             try Masquerade().check(attachment, backend: config.ipMasqBackend)
         }
         if config.macSpoofCheck, let mac = containerLink.mac {

@@ -34,8 +34,7 @@ extension BridgePlugin {
         var addresses = removal.addresses
 
         if addresses.isEmpty, let previous = context.config.prevResult {
-            let index = previous.interface(named: context.ifName, sandbox: context.netns)?.index
-            addresses = previous.ips.filter { index == nil || $0.interface == nil || $0.interface == index }.map(\.address)
+            addresses = previous.containerAddresses(ifName: context.ifName, sandbox: context.netns)
         }
         if config.macSpoofCheck {
             errors.run("spoof check teardown") { () throws in

@@ -68,7 +68,7 @@ public struct SpoofCheck: Sendable {
     /// socket waits for (4–20 ms, see `NFTablesMasquerade.setup`). A new attachment on a node
     /// that has the table therefore only adds its two chains and four rules.
     public func setup(hostInterface: String, mac: MACAddress) throws(BridgeError) {
-        try run("set up spoof check for \(id)") { (connection) throws(NFTError) in
+        try transact("set up spoof check for \(id)") { (connection) throws(NFTError) in
             let stale = try connection.rules(in: Self.prerouting) { $0 == comment }
             var batch = NFTBatch()
             if try !connection.chainExists(Self.prerouting) {
@@ -84,48 +84,49 @@ public struct SpoofCheck: Sendable {
             }
             for rule in stale { batch.deleteRule(rule) }
             for rule in rules(hostInterface: hostInterface, mac: mac) { batch.add(rule) }
-            try connection.commit(batch)
+            return batch
         }
     }
 
     /// Removes the rules and chains (DEL). Idempotent: nothing there is success.
     public func teardown() throws(BridgeError) {
-        try run("tear down spoof check for \(id)") { (connection) throws(NFTError) in
+        try transact("tear down spoof check for \(id)") { (connection) throws(NFTError) in
             let jumps = try connection.rules(in: Self.prerouting) { $0 == comment }
             var batch = NFTBatch()
             for rule in jumps { batch.deleteRule(rule) }
             for chain in [interfaceChain, macChain] where try connection.chainExists(chain) {
                 batch.append(.deleteChain(chain))
             }
-            try connection.commit(batch)
+            return batch
         }
     }
 
     /// Verifies the rules for `hostInterface` and `mac` are in place (CHECK).
     public func check(hostInterface: String, mac: MACAddress) throws(BridgeError) {
         let wanted = rules(hostInterface: hostInterface, mac: mac)
-        try run("check spoof check for \(id)") { (connection) throws(NFTError) in
+        let what = "check spoof check for \(id)"
+        do {
+            let connection = try NFTConnection()
             for chain in [Self.prerouting, interfaceChain, macChain] {
                 let present = try connection.rules(in: chain) { $0 == comment }.map(\.expressions)
                 for rule in wanted where rule.chain == chain && !present.contains(rule.expressions) {
-                    throw NFTError(.kernel, operation: "spoof check rule missing from \(chain)", errno: .noSuchFileOrDirectory)
+                    throw BridgeError(.firewall, "\(what): rule missing from \(chain)")
                 }
             }
+        } catch let error as BridgeError {
+            throw error
+        } catch {
+            throw BridgeError(.firewall, what, cause: error)
         }
     }
 
-    /// Opens a connection and runs `body`; a batch that loses a race with a concurrent change
-    /// (a rule or chain gone between listing and commit: `ENOENT`) is listed and sent again.
-    private func run(_ what: String, _ body: (NFTConnection) throws(NFTError) -> Void) throws(BridgeError) {
-        for attempt in 0..<3 {
-            do {
-                try body(try NFTConnection())
-                return
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw BridgeError(.firewall, what, cause: error)
-            }
+    /// Plans a batch from what the kernel holds and commits it (``NFTConnection/transact(_:)``:
+    /// planned again when it loses a race with a concurrent change).
+    private func transact(_ what: String, _ plan: (NFTConnection) throws(NFTError) -> NFTBatch) throws(BridgeError) {
+        do {
+            try NFTConnection().transact(plan)
+        } catch {
+            throw BridgeError(.firewall, what, cause: error)
         }
     }
 }
@@ -136,9 +137,8 @@ extension SpoofCheck {
     /// is still there may belong to another network's live attachment and is always kept.
     public static func collectGarbage(keeping valid: [AttachmentID], portExists: (String) -> Bool) throws(BridgeError) {
         let keep = Set(valid.map { SpoofCheck(containerID: $0.containerID, ifName: $0.ifName).comment })
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
+        do {
+            try NFTConnection().transact { (connection) throws(NFTError) in
                 let jumps = try connection.rules(in: prerouting) { ($0?.hasPrefix(commentPrefix) ?? false) && !keep.contains($0!) }
                 var batch = NFTBatch()
                 var doomed: [String] = []
@@ -153,13 +153,10 @@ extension SpoofCheck {
                         batch.append(.deleteChain(ref))
                     }
                 }
-                try connection.commit(batch)
-                return
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw BridgeError(.firewall, "garbage-collect spoof checks", cause: error)
+                return batch
             }
+        } catch {
+            throw BridgeError(.firewall, "garbage-collect spoof checks", cause: error)
         }
     }
 

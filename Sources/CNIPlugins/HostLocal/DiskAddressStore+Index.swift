@@ -1,5 +1,6 @@
 import Glibc
 import NetAddress
+import Posix
 import SystemPackage
 
 /// Keeping `LeaseIndex` in step with the lease directory. The protocol, under the lock:
@@ -15,7 +16,7 @@ extension DiskAddressStore {
     /// Makes `index` usable: from the cache when it is current, else rebuilt from the leases.
     func loadIndex() throws {
         if index != nil { return }
-        if let cacheDir, let bytes = try? Posix.readFile(at: cacheDir, Self.stateName, limit: 16 << 20),
+        if let cacheDir, let bytes = try? cacheDir.readFile(Self.stateName, limit: 16 << 20),
             let (stamp, hashes, ownerless) = LeaseIndex.decodeState(bytes), let now = try? currentStamp(), stamp == now
         {
             var cached = LeaseIndex()
@@ -29,7 +30,7 @@ extension DiskAddressStore {
 
     /// Reads every lease (the authoritative, O(leases) path).
     func rebuildIndex() throws {
-        let entries = try io("failed to read \(location.leaseDirectory)") { try Posix.listDirectory(leaseDir) }
+        let entries = try io("failed to read \(location.leaseDirectory)") { try leaseDir.entries() }
         var fresh = LeaseIndex()
         fresh.complete = true
         for entry in entries where !entry.isDirectory {
@@ -37,7 +38,7 @@ extension DiskAddressStore {
             guard let ip = IPAddress(entry.name), ip.description == entry.name else { continue }
             // A lease we cannot read (vanished, a directory, no permission) is left alone: still taken.
             leaseFilesRead += 1
-            guard let bytes = try? Posix.readFile(at: leaseDir, entry.name) else { continue }
+            guard let bytes = try? leaseDir.readFile(entry.name, limit: Self.smallFileLimit) else { continue }
             if let owner = LeaseOwner.parse(leaseContent: bytes) {
                 fresh.add(LeaseIndex.Entry(address: entry.name, owner: owner))
             } else {
@@ -63,7 +64,7 @@ extension DiskAddressStore {
         let name = LeaseIndex.bucketFileName(b)
         if let cacheDir {
             do {
-                let bytes = try Posix.readFile(at: cacheDir, name, limit: 64 << 20) ?? []
+                let bytes = try cacheDir.readFile(name, limit: 64 << 20) ?? []
                 let expected = index!.hashes[b] ?? LeaseIndex.fnv([])
                 if LeaseIndex.fnv(bytes) == expected, let entries = LeaseIndex.decode(bytes) {
                     index!.buckets[b] = entries
@@ -83,7 +84,7 @@ extension DiskAddressStore {
         if index!.complete { return found }
         for entry in found {
             leaseFilesRead += 1
-            let bytes = try? Posix.readFile(at: leaseDir, entry.address)
+            let bytes = try? leaseDir.readFile(entry.address, limit: Self.smallFileLimit)
             if bytes.flatMap({ LeaseOwner.parse(leaseContent: $0) }) != entry.owner {
                 try rebuildIndex()
                 return (index!.buckets[b] ?? []).filter { $0.owner.containerID == containerID }
@@ -99,7 +100,7 @@ extension DiskAddressStore {
             return index!.buckets.values.flatMap { $0.compactMap { IPAddress($0.address) } }
         }
         let ownerless = index!.ownerless
-        let entries = try io("failed to read \(location.leaseDirectory)") { try Posix.listDirectory(leaseDir) }
+        let entries = try io("failed to read \(location.leaseDirectory)") { try leaseDir.entries() }
         return entries.compactMap { e in
             guard !e.isDirectory, !ownerless.contains(e.name), let ip = IPAddress(e.name), ip.description == e.name
             else { return nil }
@@ -108,7 +109,7 @@ extension DiskAddressStore {
     }
 
     func currentStamp() throws -> LeaseIndex.Stamp {
-        let st = try Posix.status(leaseDir)
+        let st = try leaseDir.status()
         return LeaseIndex.Stamp(
             device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
             mtime: (st.st_mtim.tv_sec, st.st_mtim.tv_nsec), ctime: (st.st_ctim.tv_sec, st.st_ctim.tv_nsec))
@@ -118,7 +119,7 @@ extension DiskAddressStore {
     func commitIndex() {
         guard let cacheDir else { return }
         guard var index, indexTrusted else {
-            if leaseDirChanged || !indexTrusted { _ = try? Posix.truncate(at: cacheDir, Self.stateName) }
+            if leaseDirChanged || !indexTrusted { _ = try? cacheDir.truncateFile(Self.stateName) }
             return
         }
         guard leaseDirChanged || !index.dirty.isEmpty else { return }
@@ -127,21 +128,21 @@ extension DiskAddressStore {
                 let name = LeaseIndex.bucketFileName(b)
                 let entries = index.buckets[b] ?? []
                 if entries.isEmpty {
-                    try Posix.truncate(at: cacheDir, name)
+                    try cacheDir.truncateFile(name)
                     index.hashes[b] = nil
                 } else {
                     let bytes = LeaseIndex.encode(entries)
-                    try Posix.replaceContents(at: cacheDir, name, bytes)
+                    try cacheDir.replaceFile(name, with: bytes)
                     index.hashes[b] = LeaseIndex.fnv(bytes)
                 }
             }
             let stamp = try markLeaseDirectory()
             let state = LeaseIndex.encodeState(stamp, hashes: index.hashes, ownerless: index.ownerless)
-            try Posix.replaceContents(at: cacheDir, Self.stateName, state)
+            try cacheDir.replaceFile(Self.stateName, with: state)
             index.dirty = []
             self.index = index
         } catch {
-            _ = try? Posix.truncate(at: cacheDir, Self.stateName)
+            _ = try? cacheDir.truncateFile(Self.stateName)
         }
     }
 
@@ -150,7 +151,7 @@ extension DiskAddressStore {
     /// kernels, finer), never earlier than this tick, so none of them can reproduce the marker:
     /// a change by the reference within the same tick as ours is still seen.
     func markLeaseDirectory() throws -> LeaseIndex.Stamp {
-        let now = Posix.coarseRealtime()
+        let now = Self.coarseRealtime()
         var marker = now
         if marker.tv_nsec > 0 {
             marker.tv_nsec -= 1
@@ -158,7 +159,7 @@ extension DiskAddressStore {
             marker.tv_sec -= 1
             marker.tv_nsec = 999_999_999
         }
-        try Posix.setModificationTime(leaseDir, marker)
+        try leaseDir.setModificationTime(marker)
         let stamp = try currentStamp()
         // A file system with coarse timestamps (FAT, old ext3) rounds the marker: no cache there.
         guard stamp.mtime.sec == marker.tv_sec, stamp.mtime.nsec == marker.tv_nsec else {
@@ -166,5 +167,11 @@ extension DiskAddressStore {
         }
         return stamp
     }
-}
 
+    /// The clock the kernel stamps files with (before multigrain timestamps refine it).
+    static func coarseRealtime() -> timespec {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME_COARSE, &ts)
+        return ts
+    }
+}

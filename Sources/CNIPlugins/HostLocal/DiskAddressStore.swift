@@ -1,5 +1,6 @@
 import Glibc
 import NetAddress
+import Posix
 import SystemPackage
 
 /// The reference's on-disk store, byte for byte, so a node can switch between the two binaries:
@@ -15,11 +16,11 @@ import SystemPackage
 /// - new lease directories are 0700 and every file 0600.
 public final class DiskAddressStore: AddressStore {
     public let location: StoreLocation
-    let leaseDir: Int32
-    private let lockFD: Int32
+    let leaseDir: FileDescriptor
+    private let lockFD: FileDescriptor
     /// `<dataDir>/.swift-cni/<network>`: scratch files and the index. nil when it cannot be made;
     /// the store then works as the reference does (direct writes, a full scan per operation).
-    let cacheDir: Int32?
+    let cacheDir: FileDescriptor?
 
     var index: LeaseIndex?
     /// False once the in-memory index may disagree with the lease directory.
@@ -38,6 +39,9 @@ public final class DiskAddressStore: AddressStore {
     static let lastReservedPrefix = "last_reserved_ip."
     static let scratchLeaseName = "lease.pending"
     static let stateName = "state"
+    /// The most read of a lease or `last_reserved_ip.N`: they are tiny, and a huge file in their
+    /// place is garbage whatever it holds.
+    static let smallFileLimit = 64 << 10
 
     /// Creates the directories if needed and takes the network's lock (blocking).
     public static func open(_ location: StoreLocation) throws -> DiskAddressStore {
@@ -45,23 +49,28 @@ public final class DiskAddressStore: AddressStore {
         let leasePath = location.leaseDirectory
         // Open first and create only what is missing: most calls find everything in place.
         let dataFD = try io("failed to open \(dataDir)") {
-            try openCreating({ try Posix.openDirectory(dataDir) }, create: { try Posix.makeDirectories(dataDir, mode: 0o755) })
+            try openCreating({ try FileDescriptor.openDirectory(dataDir) }, create: { try makeDirectories(dataDir, mode: 0o755) })
         }
-        defer { Posix.close(dataFD) }
+        defer { dataFD.closeQuietly() }
         // An admin may have made the network directory a symlink; the reference follows it too.
         let leaseFD = try io("failed to open \(leasePath)") {
             try openCreating(
-                { try Posix.retrying { openat(dataFD, location.network, O_RDONLY | O_DIRECTORY | O_CLOEXEC) } },
-                create: { try Posix.makeDirectory(at: dataFD, location.network, mode: 0o700) })
+                { try dataFD.openDirectory(location.network, followSymlink: true) },
+                create: { try dataFD.makeDirectory(location.network, mode: 0o700) })
         }
-        let lockFD: Int32
+        let lockFD: FileDescriptor
         do {
             lockFD = try io("failed to open lock \(leasePath)/\(lockName)") {
-                try Posix.open(at: leaseFD, lockName, O_RDWR | O_CREAT, mode: 0o600)
+                try leaseFD.openFile(lockName, O_RDWR | O_CREAT, mode: 0o600)
             }
-            try io("failed to lock \(leasePath)/\(lockName)") { try Posix.lockExclusive(lockFD) }
+            do {
+                try io("failed to lock \(leasePath)/\(lockName)") { try lockFD.lockExclusive() }
+            } catch {
+                lockFD.closeQuietly()
+                throw error
+            }
         } catch {
-            Posix.close(leaseFD)
+            leaseFD.closeQuietly()
             throw error
         }
         return DiskAddressStore(location: location, leaseDir: leaseFD, lockFD: lockFD, cacheDir: openCache(dataFD, location.network))
@@ -74,7 +83,7 @@ public final class DiskAddressStore: AddressStore {
         return try body(store)
     }
 
-    private init(location: StoreLocation, leaseDir: Int32, lockFD: Int32, cacheDir: Int32?) {
+    private init(location: StoreLocation, leaseDir: FileDescriptor, lockFD: FileDescriptor, cacheDir: FileDescriptor?) {
         self.location = location
         self.leaseDir = leaseDir
         self.lockFD = lockFD
@@ -83,18 +92,23 @@ public final class DiskAddressStore: AddressStore {
 
     deinit { close() }
 
-    private static func openCreating(_ open: () throws -> Int32, create: () throws -> Void) throws -> Int32 {
+    private static func openCreating(_ open: () throws -> FileDescriptor, create: () throws -> Void) throws -> FileDescriptor {
         do { return try open() } catch Errno.noSuchFileOrDirectory {}
         try create()
         return try open()
     }
 
-    private static func openCache(_ dataFD: Int32, _ network: String) -> Int32? {
+    private static func openCache(_ dataFD: FileDescriptor, _ network: String) -> FileDescriptor? {
         let name = StoreLocation.cacheDirectoryName
-        guard let root = try? openCreating({ try Posix.openDirectory(at: dataFD, name) }, create: { try Posix.makeDirectory(at: dataFD, name, mode: 0o700) })
+        guard let root = try? openCreating({ try dataFD.openDirectory(name) }, create: { try dataFD.makeDirectory(name, mode: 0o700) })
         else { return nil }
-        defer { Posix.close(root) }
-        return try? openCreating({ try Posix.openDirectory(at: root, network) }, create: { try Posix.makeDirectory(at: root, network, mode: 0o700) })
+        defer { root.closeQuietly() }
+        return try? openCreating({ try root.openDirectory(network) }, create: { try root.makeDirectory(network, mode: 0o700) })
+    }
+
+    /// `mkdir -p`, failing with the errno alone (the caller names the path).
+    private static func makeDirectories(_ path: String, mode: mode_t) throws(Errno) {
+        do { try Files.makeDirectories(path, mode: mode) } catch { throw error.errno }
     }
 
     /// Writes the index back, removes scratch files and releases the lock.
@@ -104,17 +118,17 @@ public final class DiskAddressStore: AddressStore {
         commitIndex()
         if let cacheDir {
             // A scratch lease a crashed call left behind goes with the next ADD's.
-            if scratchOwner != nil { _ = try? Posix.unlink(at: cacheDir, Self.scratchLeaseName) }
-            Posix.close(cacheDir)
+            if scratchOwner != nil { _ = try? cacheDir.unlink(Self.scratchLeaseName) }
+            cacheDir.closeQuietly()
         }
-        Posix.close(leaseDir)
-        Posix.close(lockFD)
+        leaseDir.closeQuietly()
+        lockFD.closeQuietly()
     }
 
     /// Throws when a lease could not be written now: a read-only or full file system.
     public func checkWritable() throws {
         var fs = statvfs()
-        guard fstatvfs(leaseDir, &fs) == 0 else { throw HostLocalError.io(Errno(rawValue: errno), "statfs \(location.leaseDirectory)") }
+        guard fstatvfs(leaseDir.rawValue, &fs) == 0 else { throw HostLocalError.io(Errno(rawValue: errno), "statfs \(location.leaseDirectory)") }
         if fs.f_flag & UInt(ST_RDONLY) != 0 { throw HostLocalError.io(.readOnlyFileSystem, location.leaseDirectory) }
         if fs.f_bavail == 0 || (fs.f_files > 0 && fs.f_favail == 0) {
             throw HostLocalError.io(.noSpace, location.leaseDirectory)
@@ -147,7 +161,7 @@ public final class DiskAddressStore: AddressStore {
     public func lastReservedIP(rangeSetIndex: Int) throws -> IPAddress? {
         let name = Self.lastReservedPrefix + String(rangeSetIndex)
         // Unreadable or garbage: the reference logs it and starts from the set's beginning.
-        guard let bytes = try? Posix.readFile(at: leaseDir, name) else { return nil }
+        guard let bytes = try? leaseDir.readFile(name, limit: Self.smallFileLimit) else { return nil }
         let text = String(decoding: bytes, as: UTF8.self)
         return IPAddress(String(text.filter { !$0.isWhitespace }))
     }
@@ -192,7 +206,7 @@ public final class DiskAddressStore: AddressStore {
         try loadIndex()
         let name = ip.description
         leaseFilesRead += 1
-        guard let bytes = try io("failed to read \(path(name))", { try Posix.readFile(at: leaseDir, name) }),
+        guard let bytes = try io("failed to read \(path(name))", { try leaseDir.readFile(name, limit: Self.smallFileLimit) }),
             LeaseOwner.parse(leaseContent: bytes) == owner
         else { return }
         try removeLease(LeaseIndex.Entry(address: name, owner: owner))
@@ -239,42 +253,42 @@ public final class DiskAddressStore: AddressStore {
         if let cacheDir, !directWrites {
             if scratchOwner != owner {
                 // Never rewrite a scratch file in place: after a crash it may be linked to a lease.
-                try io("failed to remove scratch lease") { _ = try Posix.unlink(at: cacheDir, Self.scratchLeaseName) }
+                try io("failed to remove scratch lease") { _ = try cacheDir.unlink(Self.scratchLeaseName) }
                 try io("failed to write scratch lease") {
-                    try Posix.writeFile(at: cacheDir, Self.scratchLeaseName, content, exclusive: true)
+                    try cacheDir.writeFile(Self.scratchLeaseName, content, exclusive: true)
                 }
                 scratchOwner = owner
             }
             do {
-                guard try Posix.link(at: cacheDir, Self.scratchLeaseName, to: leaseDir, name) else { return false }
+                guard try cacheDir.link(Self.scratchLeaseName, to: leaseDir, as: name) else { return false }
                 leaseDirChanged = true
                 scratchOwner = nil
-                _ = try? Posix.unlink(at: cacheDir, Self.scratchLeaseName)
+                _ = try? cacheDir.unlink(Self.scratchLeaseName)
                 return true
-            } catch let e as Errno where e == .improperLink || e == .notPermitted || e == .notSupported {
+            } catch where error == .improperLink || error == .notPermitted || error == .notSupported {
                 directWrites = true
-            } catch let e as Errno {
-                throw HostLocalError.io(e, "failed to create \(path(name))")
+            } catch {
+                throw HostLocalError.io(error, "failed to create \(path(name))")
             }
         }
         // The reference's way: O_EXCL create, then write, removing the file if the write fails.
-        let fd: Int32
+        let fd: FileDescriptor
         do {
-            fd = try Posix.open(at: leaseDir, name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        } catch Errno.fileExists {
+            fd = try leaseDir.openFile(name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        } catch .fileExists {
             return false
-        } catch let e as Errno {
-            throw HostLocalError.io(e, "failed to create \(path(name))")
+        } catch {
+            throw HostLocalError.io(error, "failed to create \(path(name))")
         }
         leaseDirChanged = true
-        defer { Posix.close(fd) }
+        defer { fd.closeQuietly() }
         do {
-            _ = fchmod(fd, 0o600)
-            try Posix.writeAll(fd, content)
-        } catch let e as Errno {
+            _ = fchmod(fd.rawValue, 0o600)
+            try fd.writeAll(content)
+        } catch {
             // An empty lease left behind would be unknown to the index: distrust it then.
-            if (try? Posix.unlink(at: leaseDir, name)) == nil { indexTrusted = false }
-            throw HostLocalError.io(e, "failed to write \(path(name))")
+            if (try? leaseDir.unlink(name)) == nil { indexTrusted = false }
+            throw HostLocalError.io(error, "failed to write \(path(name))")
         }
         return true
     }
@@ -287,7 +301,7 @@ public final class DiskAddressStore: AddressStore {
 
     private func unlinkLease(_ name: String) throws {
         try loadIndex()
-        if try io("failed to remove \(path(name))", { try Posix.unlink(at: leaseDir, name) }) {
+        if try io("failed to remove \(path(name))", { try leaseDir.unlink(name) }) {
             leaseDirChanged = true
         }
     }
@@ -295,6 +309,6 @@ public final class DiskAddressStore: AddressStore {
     /// Rewrites a small file of the lease directory (last_reserved_ip.N) in place, as the reference
     /// does (it truncates; a torn write reads as garbage, which both sides ignore).
     private func writeSmallFile(_ name: String, _ bytes: [UInt8]) throws {
-        try io("failed to write \(path(name))") { try Posix.replaceContents(at: leaseDir, name, bytes) }
+        try io("failed to write \(path(name))") { try leaseDir.replaceFile(name, with: bytes) }
     }
 }

@@ -2,8 +2,23 @@ import CNI
 import NetAddress
 
 /// host-local's view of a request: the whole network config (IPAM plugins get all of it) plus
-/// `CNI_ARGS`. Parsed and validated as the reference's `LoadIPAMConfig` does, with its messages.
+/// `CNI_ARGS`. Read with Go's rules (``GoValue``) into the shape of the reference's `Net` and
+/// `IPAMConfig`, and validated as its `LoadIPAMConfig` does, with its messages.
 public struct HostLocalConfig: Sendable {
+    /// The reference's `Net` (it does not embed `types.NetConf`).
+    static let netFields: GoFields = ["name", "cniVersion", "ipam", "runtimeConfig", "args"]
+    /// Its `IPAMConfig`: the embedded legacy `*Range` first, then `Name` (untagged), … .
+    static let ipamFields: GoFields = [
+        "rangeStart", "rangeEnd", "subnet", "gateway", "Name", "type", "routes", "dataDir", "resolvConf", "ranges",
+    ]
+    /// `Range`.
+    static let rangeFields: GoFields = ["rangeStart", "rangeEnd", "subnet", "gateway"]
+    /// `Net.RuntimeConfig` (capabilities `ipRanges` and `ips`).
+    static let runtimeConfigFields: GoFields = ["ipRanges", "ips"]
+    /// `Net.Args` and its `cni` (`IPAMArgs`).
+    static let argsFields: GoFields = ["cni"]
+    static let ipamArgsFields: GoFields = ["ips"]
+
     public var network: String
     public var cniVersion: String
     /// Range sets in allocation order: `runtimeConfig.ipRanges`, the legacy single range, `ranges`.
@@ -16,24 +31,27 @@ public struct HostLocalConfig: Sendable {
 
     /// Parses everything (ADD, CHECK, STATUS).
     public init(_ config: NetworkConfig, args: CNIArgs) throws {
-        let ipam = try Self.ipamObject(config)
+        let net = config.object(Self.netFields)
+        let ipam = try Self.ipamObject(net)
         network = config.name
         cniVersion = config.cniVersion
         location = try Self.location(config, ipam)
-        resolvConf = try Self.string(ipam, "resolvConf").flatMap { $0.isEmpty ? nil : $0 }
-        routes = try (ipam["routes"]?.nonNull).map(Self.routes) ?? []
-        requestedIPs = try Self.requestedIPs(config, args)
+        _ = try ipam["Name"].string()
+        resolvConf = try ipam["resolvConf"].string().flatMap { $0.isEmpty ? nil : $0 }
+        routes = []
+        for element in try ipam["routes"].slice() ?? [] {
+            guard let route = element.pointee else { continue }
+            routes.append(try CNIResult.Route(route))
+        }
+        let runtime = try net["runtimeConfig"].object(Self.runtimeConfigFields)
+        requestedIPs = try Self.requestedIPs(net, runtime, args)
 
-        var specs: [[RangeSpec]] = []
-        if let runtime = config.runtimeConfig("ipRanges")?.nonNull {
-            specs += try Self.rangeSets(runtime, key: "runtimeConfig.ipRanges")
-        }
-        if let subnet = ipam["subnet"]?.nonNull, !(subnet.stringValue ?? "x").isEmpty {
-            specs.append([try Self.rangeSpec(ipam, key: "ipam")])
-        }
-        if let ranges = ipam["ranges"]?.nonNull {
-            specs += try Self.rangeSets(ranges, key: "ipam.ranges")
-        }
+        var specs: [[RangeSpec]] = try Self.rangeSets(runtime["ipRanges"])
+        // The embedded legacy range counts when it has a subnet; its other keys are read (and
+        // checked) whenever any of them is there, as Go allocates the `*Range` for any of them.
+        let legacy = try Self.rangeSpec(ipam)
+        if legacy.subnet != nil { specs.append([legacy]) }
+        specs += try Self.rangeSets(ipam["ranges"])
         guard !specs.isEmpty else { throw HostLocalError.config("no IP ranges specified") }
         var sets: [RangeSet] = []
         for (i, set) in specs.enumerated() {
@@ -59,21 +77,24 @@ public struct HostLocalConfig: Sendable {
     /// Only where the leases are (DEL and GC): a config whose ranges no longer validate must not
     /// keep an attachment's leases from being released.
     public static func location(of config: NetworkConfig) throws -> StoreLocation {
-        try location(config, ipamObject(config))
+        try location(config, ipamObject(config.object(netFields)))
     }
 
-    private static func ipamObject(_ config: NetworkConfig) throws -> JSONObject {
-        guard let ipam = config.ipam else { throw HostLocalError.config("IPAM config missing 'ipam' key") }
-        return ipam.raw
+    /// `ipam` (a Go `*IPAMConfig`: absent or `null` is the reference's "missing" error).
+    private static func ipamObject(_ net: GoObject) throws -> GoObject {
+        guard let ipam = try net["ipam"].pointee?.object(ipamFields) else {
+            throw HostLocalError.config("IPAM config missing 'ipam' key")
+        }
+        return ipam
     }
 
-    private static func location(_ config: NetworkConfig, _ ipam: JSONObject) throws -> StoreLocation {
-        try StoreLocation(network: config.name, dataDir: string(ipam, "dataDir"))
+    private static func location(_ config: NetworkConfig, _ ipam: GoObject) throws -> StoreLocation {
+        try StoreLocation(network: config.name, dataDir: ipam["dataDir"].string())
     }
 
     // MARK: Requested addresses
 
-    private static func requestedIPs(_ config: NetworkConfig, _ args: CNIArgs) throws -> [IPAddress] {
+    private static func requestedIPs(_ net: GoObject, _ runtime: GoObject, _ args: CNIArgs) throws -> [IPAddress] {
         var out: [IPAddress] = []
         if let text = args.ip, !text.isEmpty {
             guard let ip = address(text) else {
@@ -81,12 +102,9 @@ public struct HostLocalConfig: Sendable {
             }
             out.append(ip)
         }
-        if let ips = config.args?["cni"]?["ips"]?.nonNull {
-            out += try addresses(ips, key: "args.cni.ips")
-        }
-        if let ips = config.runtimeConfig("ips")?.nonNull {
-            out += try addresses(ips, key: "runtimeConfig.ips")
-        }
+        let cni = try net["args"].pointee?.object(argsFields)["cni"].pointee?.object(ipamArgsFields)
+        if let ips = cni?["ips"] { out += try addresses(ips) }
+        out += try addresses(runtime["ips"])
         return out
     }
 
@@ -96,86 +114,37 @@ public struct HostLocalConfig: Sendable {
         IPAddress(text) ?? IPNetwork(text)?.address
     }
 
-    private static func addresses(_ value: JSONValue, key: String) throws -> [IPAddress] {
-        guard let list = value.arrayValue else { throw shape(key, "an array of strings", value) }
-        return try list.map { item in
-            guard let text = item.stringValue else { throw shape(key, "an array of strings", item) }
+    /// A list of address strings (`[]net.IP`, `[]*ip.IP`; both forms accepted in both places).
+    private static func addresses(_ value: GoValue) throws -> [IPAddress] {
+        var out: [IPAddress] = []
+        for element in try value.slice() ?? [] {
+            let text = try element.string() ?? ""
             guard let ip = address(text) else { throw HostLocalError.config("invalid IP address: \(text)") }
-            return ip
+            out.append(ip)
         }
+        return out
     }
 
     // MARK: Ranges
 
-    private static func rangeSets(_ value: JSONValue, key: String) throws -> [[RangeSpec]] {
-        guard let sets = value.arrayValue else { throw shape(key, "an array of range sets", value) }
-        return try sets.enumerated().map { (i, set) in
-            guard let ranges = set.arrayValue else { throw shape("\(key).\(i)", "an array of ranges", set) }
-            return try ranges.enumerated().map { (j, range) in
-                guard let object = range.objectValue else { throw shape("\(key).\(i).\(j)", "an object", range) }
-                return try rangeSpec(object, key: "\(key).\(i).\(j)")
+    /// A `[]RangeSet` (`[][]Range`).
+    private static func rangeSets(_ value: GoValue) throws -> [[RangeSpec]] {
+        var out: [[RangeSpec]] = []
+        for set in try value.slice() ?? [] {
+            var ranges: [RangeSpec] = []
+            for range in try set.slice() ?? [] {
+                ranges.append(try rangeSpec(range.object(rangeFields)))
             }
+            out.append(ranges)
         }
+        return out
     }
 
-    private static func rangeSpec(_ o: JSONObject, key: String) throws -> RangeSpec {
-        var spec = RangeSpec(subnet: nil)
-        if let text = try string(o, "subnet", in: key), !text.isEmpty {
-            guard let subnet = IPNetwork(text) else { throw HostLocalError.config("invalid CIDR address: \(text)") }
-            spec.subnet = subnet
-        }
-        spec.rangeStart = try ip(o, "rangeStart", in: key)
-        spec.rangeEnd = try ip(o, "rangeEnd", in: key)
-        spec.gateway = try ip(o, "gateway", in: key)
-        return spec
+    /// A `Range` (`subnet` is a `types.IPNet`: absent leaves it unset, `null` and "" are refused
+    /// as Go refuses them; the addresses are `net.IP`: `null` and "" mean unset).
+    private static func rangeSpec(_ o: GoObject) throws -> RangeSpec {
+        RangeSpec(
+            subnet: try o["subnet"].cidr(), rangeStart: try o["rangeStart"].ip(), rangeEnd: try o["rangeEnd"].ip(),
+            gateway: try o["gateway"].ip())
     }
-
-    private static func ip(_ o: JSONObject, _ field: String, in key: String) throws -> IPAddress? {
-        guard let text = try string(o, field, in: key), !text.isEmpty else { return nil }
-        guard let ip = IPAddress(text) else { throw HostLocalError.config("invalid IP address: \(text)") }
-        return ip
-    }
-
-    // MARK: Routes
-
-    private static func routes(_ value: JSONValue) throws -> [CNIResult.Route] {
-        guard let list = value.arrayValue else { throw shape("ipam.routes", "an array of routes", value) }
-        return try list.enumerated().map { (i, item) in
-            let key = "ipam.routes.\(i)"
-            guard let o = item.objectValue else { throw shape(key, "an object", item) }
-            guard let text = try string(o, "dst", in: key), let dst = IPNetwork(text) else {
-                throw HostLocalError.config("invalid CIDR address: \(o["dst"]?.stringValue ?? "")")
-            }
-            var route = CNIResult.Route(dst: dst, gw: try ip(o, "gw", in: key))
-            route.mtu = try int(o, "mtu", in: key)
-            route.advmss = try int(o, "advmss", in: key)
-            route.priority = try int(o, "priority", in: key)
-            route.table = try int(o, "table", in: key)
-            route.scope = try int(o, "scope", in: key)
-            return route
-        }
-    }
-
-    // MARK: JSON helpers
-
-    private static func string(_ o: JSONObject, _ field: String, in key: String = "ipam") throws -> String? {
-        guard let v = o[field]?.nonNull else { return nil }
-        guard let s = v.stringValue else { throw shape("\(key).\(field)", "a string", v) }
-        return s
-    }
-
-    private static func int(_ o: JSONObject, _ field: String, in key: String) throws -> Int? {
-        guard let v = o[field]?.nonNull else { return nil }
-        guard let n = v.intValue else { throw shape("\(key).\(field)", "an integer", v) }
-        return n
-    }
-
-    private static func shape(_ key: String, _ what: String, _ found: JSONValue) -> HostLocalError {
-        HostLocalError(.decoding, "network config: \"\(key)\" must be \(what), found \(found.kindDescription)")
-    }
-}
-
-extension JSONValue {
-    /// nil for JSON null, as Go's decoder leaves a field unset.
-    var nonNull: JSONValue? { isNull ? nil : self }
 }

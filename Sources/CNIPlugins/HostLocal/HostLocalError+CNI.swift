@@ -8,7 +8,6 @@ extension HostLocalError: CNIErrorConvertible {
     public var cniError: CNIError {
         switch kind {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
-        case .decoding: return CNIError(.decodingFailure, message)
         case .invalidArgs: return CNIError(.invalidEnvironmentVariables, message)
         case .io: return CNIError(.ioFailure, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)

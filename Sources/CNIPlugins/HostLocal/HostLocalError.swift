@@ -1,4 +1,5 @@
 import CNI
+import Posix
 import SystemPackage
 
 /// Everything host-local can fail with. Messages are the reference plugin's, so that logs and
@@ -7,8 +8,6 @@ public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertibl
     public enum Kind: Equatable, Sendable {
         /// The network configuration is wrong (bad range, bad name, bad requested address).
         case invalidConfig
-        /// A config value of the wrong JSON type.
-        case decoding
         /// CNI_ARGS carries a value that does not parse.
         case invalidArgs
         /// A well-formed request that cannot be met: pool exhausted, address taken, duplicate.

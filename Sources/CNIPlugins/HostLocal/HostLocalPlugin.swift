@@ -35,6 +35,10 @@ public struct HostLocalPlugin: CNIPlugin {
     /// `CNI_ARGS` may carry `IP` (a requested address); anything else needs `IgnoreUnknown=1`.
     public var knownArgs: Set<String>? { ["IP"] }
 
+    /// The reference's config struct (`Net`) has none of the spec's other keys: a `dns` or
+    /// `capabilities` of the wrong type is not host-local's business.
+    public var embedsNetConf: Bool { false }
+
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try HostLocalConfig(context.config, args: context.args)
         let owner = try LeaseOwner(containerID: context.containerID, ifname: context.ifName)

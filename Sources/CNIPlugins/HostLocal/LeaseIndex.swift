@@ -9,7 +9,7 @@
 ///   per lease (no ifname: a legacy lease); an empty bucket is an empty or missing file;
 /// - `state`: the format line, the lease directory's `Stamp`, the hash of every non-empty bucket,
 ///   the names of ownerless leases, and a checksum of all that.
-/// Files are rewritten in place (see Posix.replaceContents); the hashes make a torn or lost write
+/// Files are rewritten in place (see `FileDescriptor.replaceFile(_:with:mode:)`); the hashes make a torn or lost write
 /// of any of them, by a crash or a power cut, read as "no cache" rather than as wrong answers.
 struct LeaseIndex {
     static let bucketCount = 256

@@ -1,25 +1,18 @@
 import CNI
-import Glibc
-import SystemPackage
+import Posix
 
 /// `resolvConf`: a resolv.conf file read into the result's `dns`, as the reference reads it:
 /// `nameserver` adds one server, `domain` sets the domain (the last one wins), `search` and
 /// `options` add all their words; blank lines and `#`/`;` comments are skipped.
 enum ResolvConf {
     static func parse(path: String) throws -> DNS {
-        let fd: Int32
+        let bytes: [UInt8]?
         do {
-            fd = try Posix.retrying { open(path, O_RDONLY | O_CLOEXEC) }
-        } catch let e as Errno {
-            throw HostLocalError.io(e, "open \(path)")
+            bytes = try Files.read(path, limit: 1 << 20)
+        } catch {
+            throw HostLocalError.io(error.errno, "\(error.operation) \(path)")
         }
-        defer { Posix.close(fd) }
-        let bytes: [UInt8]
-        do {
-            bytes = try Posix.readAll(fd, limit: 1 << 20)
-        } catch let e as Errno {
-            throw HostLocalError.io(e, "read \(path)")
-        }
+        guard let bytes else { throw HostLocalError.io(.noSuchFileOrDirectory, "open \(path)") }
         return parse(String(decoding: bytes, as: UTF8.self))
     }
 

@@ -19,7 +19,6 @@ struct PTPAdd {
         let config = try PTPConfig(context.config)
         try config.requireIPAM()
         let masq = PTPMasquerade(masquerade: plugin.masquerade, config: config, context: context)
-        if config.ipMasq { try masq.validateBackend() }
         let ifName = context.ifName
         let container = try ContainerNamespace.open(context)
         let host = try NetworkStack(namespace: NetworkNamespace.current())

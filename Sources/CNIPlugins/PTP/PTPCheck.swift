@@ -20,9 +20,7 @@ struct PTPCheck {
     func run() throws {
         let config = try PTPConfig(context.config)
         try config.requireIPAM()
-        guard let previous = context.config.prevResult else {
-            throw CNIError(.invalidNetworkConfig, "ptp: Required prevResult missing")
-        }
+        let previous = try context.config.requirePrevResult()
         let container = try ContainerNamespace.open(context)
         try context.ipam.execCheck()
 

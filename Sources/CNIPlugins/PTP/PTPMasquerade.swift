@@ -15,11 +15,6 @@ struct PTPMasquerade {
             network: config.network, containerID: context.containerID, ifName: context.ifName, addresses: addresses)
     }
 
-    /// Fails on an unknown `ipMasqBackend` before anything is allocated.
-    func validateBackend() throws(FirewallError) {
-        _ = try Masquerade.configuredKind(config.ipMasqBackend)
-    }
-
     func setup(_ addresses: [IPNetwork]) throws(FirewallError) {
         try masquerade.setup(attachment(addresses), backend: config.ipMasqBackend)
     }

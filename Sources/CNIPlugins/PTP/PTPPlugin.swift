@@ -103,13 +103,10 @@ public struct PTPPlugin: CNIPlugin {
         try context.ipam.execStatus()
     }
 
-    /// The addresses `result` lists for this request's container interface (or for no
-    /// interface). The interface is matched by name and sandbox, or by name alone when the
-    /// request's netns differs from the ADD's (a DEL with an empty `CNI_NETNS`).
+    /// The addresses `result` gives this request's container interface (PluginKit's rule, shared
+    /// with bridge).
     static func containerAddresses(of result: CNIResult, _ context: PluginContext) -> [IPNetwork] {
-        let index = result.interface(named: context.ifName, sandbox: context.netns)?.index
-            ?? result.interfaces.firstIndex { $0.name == context.ifName && $0.sandbox != nil }
-        return result.ips.filter { $0.interface == nil || $0.interface == index }.map(\.address)
+        result.containerAddresses(ifName: context.ifName, sandbox: context.netns)
     }
 
     /// Deletes the host veth `result` lists, but only while it still routes to one of the

@@ -1,5 +1,4 @@
 import CNetlinkShim
-import Glibc
 import NetAddress
 import Netlink
 import SystemPackage
@@ -48,19 +47,12 @@ struct Conntrack {
 
     /// Opens a netfilter netlink socket in the calling thread's network namespace.
     init() throws(Errno) {
-        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_NETFILTER)
-        guard fd >= 0 else { throw Errno(rawValue: errno) }
-        var address = sockaddr_nl()
-        address.nl_family = sa_family_t(AF_NETLINK)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
-        }
-        guard bound == 0 else {
-            let e = Errno(rawValue: errno)
-            close(fd)
-            throw e
-        }
-        connection = NetlinkConnection(transport: try SocketTransport(adopting: fd))
+        self.init(transport: try SocketTransport(.netfilter))
+    }
+
+    /// Works over `transport`: a netfilter ``SocketTransport`` opened in the namespace to clean, or a fake.
+    init(transport: any NetlinkTransport) {
+        connection = NetlinkConnection(transport: transport)
     }
 
     /// Deletes the entries `selector` picks; returns how many were deleted.

@@ -86,20 +86,16 @@ public struct IPTablesPortMapper: PortMapper {
     ) throws(PortMapError) -> StaleFlows {
         var stale = StaleFlows()
         for family in IPFamily.allCases where tools.natMayHold(family, chains: mayHold) {
-            for attempt in 0..<2 {
-                do {
-                    let dump = try tools.readNAT(family)
+            do {
+                let found = try tools.updateNAT(family, what: what) { dump in
                     let chains = select(dump)
-                    try tools.applyNAT(family, dump.removalLines(chains: chains), what: what)
-                    for chain in chains where chain.hasPrefix("CNI-DN-") {
-                        stale.udpDestinations.formUnion(IPTablesPortMapLayout.udpDestinations(dump, chain: chain))
-                    }
-                    break
-                } catch where attempt == 0 && error.code != .invalidConfig {
-                    continue
-                } catch {
-                    throw PortMapError(what, error)
+                    let udp = chains.filter { $0.hasPrefix("CNI-DN-") }
+                        .flatMap { IPTablesPortMapLayout.udpDestinations(dump, chain: $0) }
+                    return (dump.removalLines(chains: chains), udp)
                 }
+                stale.udpDestinations.formUnion(found)
+            } catch {
+                throw PortMapError(what, error)
             }
         }
         return stale

@@ -36,11 +36,9 @@ public struct NFTablesPortMapper: PortMapper {
         for family in IPFamily.allCases {
             plan[family] = try NFTPortMapLayout.rules(for: a, family: family)
         }
-        // A stale rule that someone else deleted between our lookup and our commit fails the batch
-        // with ENOENT; looking again settles it.
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
+        do {
+            let connection = try NFTConnection()
+            try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 for family in IPFamily.allCases {
                     // Rules of an earlier ADD of the same attachment go, in the same transaction
@@ -61,14 +59,11 @@ public struct NFTablesPortMapper: PortMapper {
                     for rule in rules.hostports.reversed() { batch.append(.insertRule(rule)) }
                     for rule in rules.masquerading { batch.add(rule) }
                 }
-                try connection.commit(batch)
-                keeper.keep(connection)
-                return
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw PortMapError(what, error)
+                return batch
             }
+            keeper.keep(connection)
+        } catch {
+            throw PortMapError(what, error)
         }
     }
 
@@ -76,9 +71,9 @@ public struct NFTablesPortMapper: PortMapper {
 
     public func unforward(_ a: PortMapAttachment) throws(PortMapError) -> StaleFlows {
         let what = "error deleting nftables rules of \(a.label)"
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
+        do {
+            let connection = try NFTConnection()
+            let stale = try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 var stale = StaleFlows()
                 for family in IPFamily.allCases {
@@ -95,16 +90,13 @@ public struct NFTablesPortMapper: PortMapper {
                         stale.udpDestinations.insert(address.address)
                     }
                 }
-                try connection.commit(batch)
-                keeper.keep(connection)
-                return stale
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw PortMapError(what, error)
+                return (batch, stale)
             }
+            keeper.keep(connection)
+            return stale
+        } catch {
+            throw PortMapError(what, error)
         }
-        return StaleFlows()
     }
 
     /// The operations deleting an attachment's rules of one family, and what they leave stale.
@@ -238,9 +230,8 @@ public struct NFTablesPortMapper: PortMapper {
         let keep = Set(valid.map { FirewallNames.portmapTag(network: network, ifName: $0.ifName, containerID: $0.containerID) })
         func isStale(_ tag: Substring) -> Bool { tag.hasPrefix(networkPrefix) && !keep.contains(String(tag)) }
         let tagLength = networkPrefix.utf8.count + 16
-        for attempt in 0..<3 {
-            do {
-                let connection = try NFTConnection()
+        do {
+            return try NFTConnection().transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 var stale = StaleFlows()
                 for family in IPFamily.allCases {
@@ -263,14 +254,10 @@ public struct NFTablesPortMapper: PortMapper {
                         }
                     }
                 }
-                try connection.commit(batch)
-                return stale
-            } catch where error.isNotFound && attempt < 2 {
-                continue
-            } catch {
-                throw PortMapError("garbage-collect nftables port mappings of network \(network)", error)
+                return (batch, stale)
             }
+        } catch {
+            throw PortMapError("garbage-collect nftables port mappings of network \(network)", error)
         }
-        return StaleFlows()
     }
 }

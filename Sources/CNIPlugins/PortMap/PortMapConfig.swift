@@ -42,24 +42,46 @@ public struct PortMapConfig: Sendable {
     public var mappings: [PortMapping]
     public var prevResult: CNIResult?
 
-    /// Parses and validates the config as the reference's parseConfig does, with its messages.
+    /// The reference's `PortMapConf`: `types.NetConf`, then its own fields.
+    static let fields = NetworkConfig.fields + [
+        "backend", "snat", "conditionsV4", "conditionsV6", "masqAll", "markMasqBit", "externalSetMarkChain",
+        "runtimeConfig",
+    ]
+    /// Its `RuntimeConfig` struct.
+    static let runtimeConfigFields: GoFields = ["portMappings"]
+
+    /// Parses and validates the config as the reference's parseConfig does (with Go's rules,
+    /// ``GoValue``), with its messages. Pointer fields in the reference (`snat`, `markMasqBit`,
+    /// `externalSetMarkChain`, the conditions) are unset when absent or `null`.
     public init(_ config: NetworkConfig) throws(PortMapError) {
+        do {
+            try self.init(reading: config)
+        } catch let error as PortMapError {
+            throw error
+        } catch let error as GoReadError {
+            throw PortMapError(error.kind == .type ? .decoding : .invalidConfig, error.message)
+        } catch {
+            throw PortMapError(.system, "\(error)")
+        }
+    }
+
+    private init(reading config: NetworkConfig) throws {
         network = config.name
         cniVersion = config.cniVersion
         prevResult = config.prevResult
-        let raw = config.raw
-        if let text = try Self.string(raw, "backend"), !text.isEmpty {
+        let o = config.object(Self.fields)
+        if let text = try o["backend"].pointee?.string(), !text.isEmpty {
             guard let kind = PortMapBackendKind(rawValue: text) else {
                 throw PortMapError.config("unrecognized backend \"\(text)\"")
             }
             backend = kind
         }
-        options.snat = try Self.bool(raw, "snat") ?? true
-        options.masqAll = try Self.bool(raw, "masqAll") ?? false
-        options.externalSetMarkChain = try Self.string(raw, "externalSetMarkChain")
-        options.conditionsV4 = try Self.strings(raw, "conditionsV4")
-        options.conditionsV6 = try Self.strings(raw, "conditionsV6")
-        let bit = try Self.int(raw, "markMasqBit")
+        options.snat = try o["snat"].pointee?.bool() ?? true
+        options.masqAll = try o["masqAll"].bool() ?? false
+        options.externalSetMarkChain = try o["externalSetMarkChain"].pointee?.string()
+        options.conditionsV4 = try o["conditionsV4"].pointee?.strings()
+        options.conditionsV6 = try o["conditionsV6"].pointee?.strings()
+        let bit = try o["markMasqBit"].pointee?.int()
         if bit != nil && options.externalSetMarkChain != nil {
             throw PortMapError.config("Cannot specify externalSetMarkChain and markMasqBit")
         }
@@ -67,7 +89,7 @@ public struct PortMapConfig: Sendable {
         guard (0...31).contains(options.markMasqBit) else {
             throw PortMapError.config("MasqMarkBit must be between 0 and 31")
         }
-        mappings = try PortMapping.parseList(config.runtimeConfig("portMappings"))
+        mappings = try PortMapping.parseList(o["runtimeConfig"].object(Self.runtimeConfigFields)["portMappings"])
     }
 
     // MARK: backend
@@ -127,40 +149,5 @@ public struct PortMapConfig: Sendable {
             chosen[ip.family] = ip.address
         }
         return IPFamily.allCases.compactMap { chosen[$0] }
-    }
-
-    // MARK: JSON fields
-
-    private static func string(_ o: JSONObject, _ key: String) throws(PortMapError) -> String? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard let s = v.stringValue else { throw typeError(key, "a string", v) }
-        return s
-    }
-
-    private static func bool(_ o: JSONObject, _ key: String) throws(PortMapError) -> Bool? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard let b = v.boolValue else { throw typeError(key, "a boolean", v) }
-        return b
-    }
-
-    private static func int(_ o: JSONObject, _ key: String) throws(PortMapError) -> Int? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard let n = v.numberValue?.int else { throw typeError(key, "an integer", v) }
-        return n
-    }
-
-    private static func strings(_ o: JSONObject, _ key: String) throws(PortMapError) -> [String]? {
-        guard let v = o[key], !v.isNull else { return nil }
-        guard let items = v.arrayValue else { throw typeError(key, "an array of strings", v) }
-        var out: [String] = []
-        for item in items {
-            guard let s = item.stringValue else { throw typeError(key, "an array of strings", v) }
-            out.append(s)
-        }
-        return out
-    }
-
-    private static func typeError(_ key: String, _ expected: String, _ value: JSONValue) -> PortMapError {
-        PortMapError(.decoding, "failed to parse network configuration: \"\(key)\" must be \(expected), found \(value.kindDescription)")
     }
 }

@@ -11,8 +11,6 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
         case invalidConfig
         /// A value of the wrong JSON type.
         case decoding
-        /// ADD or CHECK without prevResult (portmap only runs chained).
-        case notChained
         /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
         /// has the firewall's error.
         case firewall
@@ -60,7 +58,7 @@ extension PortMapError: CNIErrorConvertible {
         case .decoding: return CNIError(.decodingFailure, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)
         case .firewall: return CNIError(cause?.cniError.code ?? .internal, message)
-        case .notChained, .checkFailed, .system: return CNIError(.internal, message)
+        case .checkFailed, .system: return CNIError(.internal, message)
         }
     }
 }

@@ -2,6 +2,7 @@ import CNI
 import Firewall
 import NetAddress
 import PluginKit
+import SystemPackage
 
 /// This plugin's line in the multi-call binary's table (Sources/README.md).
 @used @section("swift_cni_plugins")
@@ -31,9 +32,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try parse(context, prefix: "failed to parse config: ")
-        guard let previous = config.prevResult else {
-            throw PortMapError(.notChained, "must be called as chained plugin")
-        }
+        let previous = try context.config.requirePrevResult("must be called as chained plugin")
         // No mappings: pass prevResult through and touch no firewall (plugins#464, #510).
         guard !config.mappings.isEmpty else { return previous }
         let attachment = Self.attachment(config, context)
@@ -76,7 +75,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try parse(context, prefix: "")
-        guard config.prevResult != nil else { throw PortMapError(.notChained, "Required prevResult missing") }
+        _ = try context.config.requirePrevResult()
         guard !config.mappings.isEmpty else { return }
         let attachment = Self.attachment(config, context)
         let chosen = try backend(config)
@@ -150,7 +149,7 @@ public struct PortMapPlugin: CNIPlugin {
             try Conntrack().deleteUDP(selector)
         } catch {
             let what = selector.replySource.map { "to \($0)" } ?? "of IPv\(selector.family.versionString) host ports"
-            FileDescriptorIO.write(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8), to: 2)
+            try? FileDescriptor.standardError.writeAll(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8))
         }
     }
 }

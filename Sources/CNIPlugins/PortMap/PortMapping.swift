@@ -53,41 +53,28 @@ public struct PortMapping: Sendable, Hashable {
 }
 
 extension PortMapping {
-    /// Parses `runtimeConfig.portMappings` (absent or null: no mappings), with the reference's
-    /// messages for bad ports. `protocol` is case-insensitive and defaults to `tcp` when empty or absent.
-    public static func parseList(_ value: JSONValue?) throws(PortMapError) -> [PortMapping] {
-        guard let value, !value.isNull else { return [] }
-        guard let entries = value.arrayValue else {
-            throw PortMapError(.decoding, "runtimeConfig.portMappings: expected an array, found \(value.kindDescription)")
-        }
+    /// The reference's `PortMapEntry`, plus our `range`. containerd fills the capability from an
+    /// untagged Go struct (`{"HostPort":18480,"ContainerPort":80,"Protocol":"tcp","HostIP":""}`),
+    /// which these fields read as the reference's do: keys fold.
+    static let fields: GoFields = ["hostPort", "containerPort", "protocol", "hostIP", "range"]
+
+    /// Parses `runtimeConfig.portMappings` (a Go `[]PortMapEntry`; absent or null: no mappings),
+    /// with the reference's messages for bad ports. `protocol` is case-insensitive and defaults to
+    /// `tcp` when empty or absent.
+    public static func parseList(_ value: GoValue) throws -> [PortMapping] {
         var out: [PortMapping] = []
-        for (index, entry) in entries.enumerated() {
-            out.append(try parse(entry, key: "runtimeConfig.portMappings[\(index)]"))
+        for entry in try value.slice() ?? [] {
+            out.append(try parse(entry))
         }
         return out
     }
 
-    static func parse(_ entry: JSONValue, key: String) throws(PortMapError) -> PortMapping {
-        guard let object = entry.objectValue else {
-            throw PortMapError(.decoding, "\(key): expected an object, found \(entry.kindDescription)")
-        }
-        func int(_ field: String) throws(PortMapError) -> Int? {
-            guard let v = object[field], !v.isNull else { return nil }
-            guard let n = v.numberValue?.int else {
-                throw PortMapError(.decoding, "\(key).\(field): expected an integer, found \(v)")
-            }
-            return n
-        }
-        func string(_ field: String) throws(PortMapError) -> String? {
-            guard let v = object[field], !v.isNull else { return nil }
-            guard let s = v.stringValue else {
-                throw PortMapError(.decoding, "\(key).\(field): expected a string, found \(v.kindDescription)")
-            }
-            return s
-        }
-        let hostPort = try int("hostPort") ?? 0
-        let containerPort = try int("containerPort") ?? 0
-        let count = try int("range") ?? 1
+    static func parse(_ entry: GoValue) throws -> PortMapping {
+        let o = try entry.object(fields)
+        let key = entry.path
+        let hostPort = try o["hostPort"].int() ?? 0
+        let containerPort = try o["containerPort"].int() ?? 0
+        let count = try o["range"].int() ?? 1
         // The reference checks the container port first.
         guard containerPort > 0, containerPort <= 65535 else {
             throw PortMapError.config("Invalid container port number: \(containerPort)")
@@ -98,12 +85,12 @@ extension PortMapping {
             throw PortMapError.config(
                 "\(key): port range of \(count) from host port \(hostPort) to container port \(containerPort) ends past 65535")
         }
-        let protoText = (try string("protocol") ?? "").lowercased()
+        let protoText = (try o["protocol"].string() ?? "").lowercased()
         guard let proto = protoText.isEmpty ? .tcp : PortProtocol(rawValue: protoText) else {
             throw PortMapError.config("\(key): unsupported protocol \"\(protoText)\" (tcp, udp or sctp)")
         }
         var hostIP: IPAddress?
-        if let text = try string("hostIP"), !text.isEmpty {
+        if let text = try o["hostIP"].string(), !text.isEmpty {
             guard let ip = IPAddress(text) else { throw PortMapError.config("\(key): invalid hostIP \"\(text)\"") }
             hostIP = ip.unmapped
         }

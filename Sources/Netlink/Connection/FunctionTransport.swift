@@ -26,11 +26,14 @@ public final class FunctionTransport: NetlinkTransport {
         self.handler = handler
     }
 
+    /// Hands each request of the datagram to the handler (a netfilter batch carries several).
     public func send(_ datagram: [UInt8]) throws {
         let messages = try NetlinkMessage.split(datagram)
-        guard let request = messages.first else { throw Errno.invalidArgument }
-        requests.append(request)
-        pending.append(contentsOf: try handler(request))
+        guard !messages.isEmpty else { throw Errno.invalidArgument }
+        for request in messages {
+            requests.append(request)
+            pending.append(contentsOf: try handler(request))
+        }
     }
 
     /// Delivers the next queued datagram; `EAGAIN` when the handler queued none, where a real
@@ -38,5 +41,9 @@ public final class FunctionTransport: NetlinkTransport {
     public func receive() throws -> [UInt8] {
         guard !pending.isEmpty else { throw Errno.resourceTemporarilyUnavailable }
         return pending.removeFirst()
+    }
+
+    public func receiveIfQueued() throws -> [UInt8]? {
+        pending.isEmpty ? nil : pending.removeFirst()
     }
 }

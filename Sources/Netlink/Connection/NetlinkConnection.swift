@@ -86,10 +86,15 @@ public final class NetlinkConnection {
         }
     }
 
-    private func send(_ request: NetlinkRequest) throws -> UInt32 {
+    /// The next sequence number (never 0, which the kernel's own notifications carry).
+    func nextSequence() -> UInt32 {
         lastSequence &+= 1
         if lastSequence == 0 { lastSequence = 1 }
-        let sequence = lastSequence
+        return lastSequence
+    }
+
+    private func send(_ request: NetlinkRequest) throws -> UInt32 {
+        let sequence = nextSequence()
         do {
             try transport.send(request.stamped(sequence: sequence))
         } catch let errno as Errno {
@@ -110,9 +115,9 @@ public final class NetlinkConnection {
         return try NetlinkMessage.split(datagram).filter { $0.sequence == sequence }
     }
 
-    private func error(_ request: NetlinkRequest, sequence: UInt32, ack: KernelAck) -> NetlinkError {
+    func error(_ request: NetlinkRequest, sequence: UInt32, ack: KernelAck) -> NetlinkError {
         NetlinkError(
             operation: request.operation, messageType: request.type, errno: Errno(rawValue: ack.errno),
-            extendedAck: ack.message, extendedAckOffset: ack.offset, sequence: sequence)
+            extendedAck: ack.message, extendedAckOffset: ack.offset, sequence: sequence, isKernelAnswer: true)
     }
 }

@@ -21,10 +21,13 @@ public struct NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
     public var extendedAckOffset: UInt32?
     /// The request's sequence number (0 when it was never sent).
     public var sequence: UInt32
+    /// True when the kernel answered the request with this error (`NLMSG_ERROR`); false when the
+    /// socket failed (open, send, receive) or the kernel's answer never came.
+    public var isKernelAnswer: Bool
 
     public init(
         operation: String, messageType: UInt16? = nil, errno: Errno, extendedAck: String? = nil,
-        extendedAckOffset: UInt32? = nil, sequence: UInt32 = 0
+        extendedAckOffset: UInt32? = nil, sequence: UInt32 = 0, isKernelAnswer: Bool = false
     ) {
         self.operation = operation
         self.messageType = messageType
@@ -32,6 +35,7 @@ public struct NetlinkError: Error, Hashable, Sendable, CustomStringConvertible {
         self.extendedAck = extendedAck
         self.extendedAckOffset = extendedAckOffset
         self.sequence = sequence
+        self.isKernelAnswer = isKernelAnswer
     }
 
     public var description: String {

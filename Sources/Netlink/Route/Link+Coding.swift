@@ -25,6 +25,8 @@ extension Link {
             kind = info[ty(IFLA_INFO_KIND)].map { LinkKind(name: $0.string) }
             if kind == .bridge {
                 bridge = BridgeInfo(try info.nested(ty(IFLA_INFO_DATA)))
+            } else if let kind {
+                linkType = LinkType(kind: kind.name, data: try info.nested(ty(IFLA_INFO_DATA)))
             }
             if info[ty(IFLA_INFO_SLAVE_KIND)]?.string == "bridge", let data = try info.nested(ty(IFLA_INFO_SLAVE_DATA)) {
                 bridgePort = BridgePortInfo(data)
@@ -54,6 +56,7 @@ extension Link {
                 b.nest(ty(IFLA_LINKINFO)) { info in
                     if let kind { info.put(ty(IFLA_INFO_KIND), string: kind.name) }
                     if let bridge { info.nest(ty(IFLA_INFO_DATA)) { bridge.encode(into: &$0) } }
+                    linkType?.encodeData(into: &info)
                     if let bridgePort {
                         info.put(ty(IFLA_INFO_SLAVE_KIND), string: "bridge")
                         info.nest(ty(IFLA_INFO_SLAVE_DATA)) { bridgePort.encode(into: &$0) }

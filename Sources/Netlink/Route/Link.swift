@@ -28,6 +28,9 @@ public struct Link: Hashable, Sendable {
     public var linkIndex: Int32?
     /// ID, in this namespace, of the namespace where ``linkIndex`` lives (`IFLA_LINK_NETNSID`).
     public var linkNetNSID: Int32?
+    /// Kind and settings when the kind is one ``LinkType`` models (dummy, vlan id, ipvlan mode,
+    /// vrf table), as `ip -d link show` prints them.
+    public var linkType: LinkType?
     /// Bridge-device settings when ``kind`` is ``LinkKind/bridge``.
     public var bridge: BridgeInfo?
     /// Bridge-port settings when the link is enslaved to a bridge.

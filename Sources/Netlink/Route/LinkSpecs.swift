@@ -57,6 +57,40 @@ public struct BridgeSpec: Hashable, Sendable {
     }
 }
 
+/// A link of a kind without a peer (``LinkType``: dummy, vlan, ipvlan, vrf) to create in one request
+/// (`ip link add [link <parent>] name <name> [mtu M] [address A] [netns <fd>] type <kind> ...`).
+///
+/// The request goes to the socket of the namespace where `parentIndex` is valid; with
+/// `namespaceFD` the link is created directly in that other namespace (a vlan or ipvlan on the
+/// node's uplink, born inside the container).
+public struct LinkSpec: Hashable, Sendable {
+    /// Name of the new link.
+    public var name: String
+    /// Kind and its settings.
+    public var type: LinkType
+    /// Index of the parent link (`IFLA_LINK`) in the socket's namespace; vlan and ipvlan need one.
+    public var parentIndex: Int32?
+    /// Open descriptor of the namespace to create the link in (`IFLA_NET_NS_FD`); nil keeps it in
+    /// the socket's namespace.
+    public var namespaceFD: Int32?
+    /// MTU; nil for the kernel default (the parent's, for vlan and ipvlan).
+    public var mtu: UInt32?
+    /// MAC address; nil lets the kernel choose (ipvlan always takes the parent's).
+    public var mac: MACAddress?
+
+    public init(
+        name: String, type: LinkType, parentIndex: Int32? = nil, namespaceFD: Int32? = nil, mtu: UInt32? = nil,
+        mac: MACAddress? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.parentIndex = parentIndex
+        self.namespaceFD = namespaceFD
+        self.mtu = mtu
+        self.mac = mac
+    }
+}
+
 /// Changes applied to an existing link in one `RTM_SETLINK` (`ip link set <dev> ...`).
 /// nil fields are left as they are.
 public struct LinkChanges: Hashable, Sendable {

@@ -84,6 +84,29 @@ extension NetlinkRequest {
         }
     }
 
+    /// `RTM_NEWLINK` creating a link of a kind without a peer (dummy, vlan, ipvlan, vrf).
+    ///
+    /// ```
+    /// ifinfomsg | IFLA_IFNAME name | [IFLA_MTU] | [IFLA_ADDRESS] | [IFLA_LINK parent] | [IFLA_NET_NS_FD]
+    /// | IFLA_LINKINFO { IFLA_INFO_KIND kind | [IFLA_INFO_DATA { kind settings }] }
+    /// ```
+    public static func newLink(_ spec: LinkSpec) -> NetlinkRequest {
+        NetlinkRequest(
+            "add link \(spec.name) (\(spec.type.summary))", type: ty(RTM_NEWLINK), flags: RequestFlags.createExclusive
+        ) { b in
+            b.append(header: linkHeader())
+            b.put(ty(IFLA_IFNAME), string: spec.name)
+            if let mtu = spec.mtu { b.put(ty(IFLA_MTU), u32: mtu) }
+            if let mac = spec.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
+            if let parent = spec.parentIndex { b.put(ty(IFLA_LINK), u32: UInt32(bitPattern: parent)) }
+            if let fd = spec.namespaceFD { b.put(ty(IFLA_NET_NS_FD), u32: UInt32(bitPattern: fd)) }
+            b.nest(ty(IFLA_LINKINFO)) { info in
+                info.put(ty(IFLA_INFO_KIND), string: spec.type.kind.name)
+                spec.type.encodeData(into: &info)
+            }
+        }
+    }
+
     /// `RTM_SETLINK` applying `changes` to the link `index` (`name` only labels errors).
     public static func setLink(index: Int32, name: String, _ changes: LinkChanges) -> NetlinkRequest {
         var flags: UInt32 = 0

@@ -27,6 +27,12 @@ extension RouteNetlink {
         try execute(.newBridge(spec))
     }
 
+    /// Creates a dummy, vlan, ipvlan or vrf link, possibly straight into another namespace.
+    /// Equivalent to `ip link add [link <parent>] name <name> [netns <ns>] type <kind> ...`.
+    public func addLink(_ spec: LinkSpec) throws {
+        try execute(.newLink(spec))
+    }
+
     /// Applies several changes in one request. Equivalent to `ip link set <dev> [up|down] [mtu M] ...`.
     public func setLink(_ link: Link, _ changes: LinkChanges) throws {
         try execute(.setLink(index: link.index, name: link.name, changes))

@@ -66,3 +66,22 @@ public struct AttributeList: Hashable, Sendable, Sequence {
         return try attribute.nested()
     }
 }
+
+extension NetlinkMessage {
+    /// The payload of the first top-level attribute of `type` after a family header of
+    /// `headerLength` bytes, found without parsing the others (a dump's filter reads one or two
+    /// attributes of every message); nil when absent or when the attributes before it are
+    /// malformed.
+    public func attribute(_ type: UInt16, afterHeader headerLength: Int) -> ArraySlice<UInt8>? {
+        var position = netlinkAlign(headerLength)
+        while position + 4 <= payload.count {
+            let length = Int(payload.integer(UInt16.self, at: position)!)
+            guard length >= 4, position + length <= payload.count else { return nil }
+            if payload.integer(UInt16.self, at: position + 2)! & 0x3fff == type {  // NLA_TYPE_MASK
+                return payload[(position + 4)..<(position + length)]
+            }
+            position += netlinkAlign(length)
+        }
+        return nil
+    }
+}

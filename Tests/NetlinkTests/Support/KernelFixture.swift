@@ -43,14 +43,3 @@ extension Dictionary where Key == String, Value == Any {
     func string(_ key: String) -> String? { self[key] as? String }
     func strings(_ key: String) -> [String] { self[key] as? [String] ?? [] }
 }
-
-/// Optional kernel features, probed once in a throwaway namespace.
-enum KernelFeatures {
-    /// CONFIG_BRIDGE_VLAN_FILTERING (needs 802.1Q support). Without it the kernel refuses
-    /// `vlan_filtering 1` with EOPNOTSUPP and has no per-port VLANs.
-    static let bridgeVLANFiltering: Bool = {
-        guard isPrivileged, let ns = try? TestNamespace("probe") else { return false }
-        defer { ns.delete() }
-        return (try? ns.ip("link", "add", "br0", "type", "bridge", "vlan_filtering", "1")) != nil
-    }()
-}
