@@ -24,10 +24,13 @@ lean=(-Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
       -Xswiftc -Xfrontend -Xswiftc -disable-implicit-string-processing-module-import
       -Xswiftc -Xfrontend -Xswiftc -disable-implicit-concurrency-module-import
       -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors)
+# The linker reads scripts/static-link (the hot-function list, linker scripts) behind SwiftPM's
+# back: when they change, only removing the executable makes it link again.
+bin=$(swift build "${common[@]}" --show-bin-path)
+[ -z "$(find scripts/static-link -newer "$bin/swift-cni" 2>/dev/null)" ] || rm -f "$bin/swift-cni"
 quiet swift build "${common[@]}" "${lean[@]}" --product swift-cni
 # cnitool's argument parser needs _Concurrency: built apart, so neither build undoes the other's.
 quiet swift build "${common[@]}" --product cnitool --scratch-path .build/cnitool
-bin=$(swift build "${common[@]}" --show-bin-path)
 cp -f .build/cnitool/release/cnitool "$bin/cnitool"
 for p in $("$bin/swift-cni" --list); do ln -sfn swift-cni "$bin/$p"; done
 echo "binaries: $bin (swift-cni, links: $("$bin/swift-cni" --list | tr '\n' ' ')cnitool)"

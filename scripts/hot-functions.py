@@ -21,8 +21,9 @@ spec.loader.exec_module(suite)
 
 
 def inner(a):
-    """In the node namespace: every scenario's ADD then DEL under callgrind; prints the names."""
-    names = set()
+    """In the node namespace: every scenario's ADD then DEL under callgrind; prints the names each
+    plugin ran, {plugin: [name, ...]}."""
+    names = {}
     with tempfile.TemporaryDirectory() as out:
         for kind in a.kinds.split(","):
             env = {"CNI_CONTAINERID": "hot", "CNI_NETNS": a.netns, "CNI_IFNAME": "eth0", "CNI_PATH": a.ours}
@@ -39,15 +40,19 @@ def inner(a):
                     if verb == "ADD" and plugin != "host-local":
                         result = json.loads(text)
         for f in os.listdir(out):
-            names |= functions(os.path.join(out, f))
-    print(json.dumps(sorted(names)))
+            plugin, found = functions(os.path.join(out, f))
+            names.setdefault(plugin, set()).update(found)
+    print(json.dumps({p: sorted(n) for p, n in names.items()}))
 
 
 def functions(path):
-    """Names of the functions callgrind saw run in the swift-cni object."""
-    objects, fns, found, current = {}, {}, set(), None
+    """The plugin a callgrind profile is of (its command's basename) and the names of the functions
+    it ran in the swift-cni object."""
+    objects, fns, found, current, plugin = {}, {}, set(), None, ""
     for line in open(path, errors="replace"):
         line = line.rstrip("\n")
+        if line.startswith("cmd: "):
+            plugin = os.path.basename(line[5:].split()[0])
         m = re.match(r"^(c?ob)=\((\d+)\)(?: (.*))?$", line)
         if m:
             if m.group(3):
@@ -55,14 +60,31 @@ def functions(path):
             if m.group(1) == "ob":
                 current = objects.get(m.group(2), "")
             continue
-        m = re.match(r"^fn=\((\d+)\)(?: (.*))?$", line)
+        # A name is given once, where its number first appears: maybe in a call (cfn=).
+        m = re.match(r"^(c?fn)=\((\d+)\)(?: (.*))?$", line)
         if m:
-            if m.group(2):
-                fns[m.group(1)] = m.group(2)
-            name = fns.get(m.group(1), "")
+            if m.group(3):
+                fns[m.group(2)] = m.group(3)
+            if m.group(1) == "cfn":
+                continue
+            name = fns.get(m.group(2), "")
             if current and os.path.basename(current) == "swift-cni" and name and not name.startswith("0x"):
                 found.add(name)
-    return found
+    return plugin, found
+
+
+def layout(per_plugin):
+    """One order for every plugin's functions: those all plugins run first, then groups run by
+    fewer and fewer plugins, each group being the functions run by exactly the same plugins. So
+    each plugin's functions lie in few stretches of the binary (the code every exec runs, then
+    what it shares with the plugins most like it, then its own)."""
+    known = ("loopback", "host-local", "ptp", "bridge", "portmap")  # the smallest first
+    order = [p for p in known if p in per_plugin] + sorted(set(per_plugin) - set(known))
+    users = {}
+    for p in order:
+        for n in per_plugin[p]:
+            users.setdefault(n, []).append(order.index(p))
+    return sorted(users, key=lambda n: (-len(users[n]), users[n], n))
 
 
 def main():
@@ -77,7 +99,8 @@ def main():
     a.ours = os.path.abspath(a.ours)
     if a.inner:
         return inner(a)
-    names = json.loads(run_in_throwaway_node(__file__, "hot functions", ["--ours", a.ours, "--kinds", a.kinds]))
+    per_plugin = json.loads(run_in_throwaway_node(__file__, "hot functions", ["--ours", a.ours, "--kinds", a.kinds]))
+    names = layout(per_plugin)
     if len(names) < 100:
         sys.exit(f"only {len(names)} functions named: was the build made with --symbols?")
     with open(a.o, "w") as f:
