@@ -6,10 +6,12 @@ import PackageDescription
 // Every plugin is linked into one multi-call executable, `swift-cni`, installed once and linked
 // under each plugin's name (Sources/README.md). Release executables link the Swift runtime,
 // libstdc++ and libnftnl statically (scripts/static-link holds linker scripts that redirect -lstdc++
-// and -lnftnl to the archives), are not position-independent, export no symbols and carry no symbol
-// tables, link libgcc statically and only the shared libraries they use: each of these measurably
-// shortens the dynamic loader's work at every exec (see README, "Start-up"). Only libc and libmnl
-// stay shared.
+// to the archive and make -lm as-needed), are not position-independent, export no symbols and carry
+// no symbol tables, link libgcc statically and only the shared libraries they use (libm's functions
+// are CStartup's: exact rounding, the rest loaded on first call): each of these measurably shortens
+// the dynamic loader's work at every exec (see README, "Start-up"). Only libc and libmnl stay
+// shared. scripts/static-link must come first on the library path: nothing may add a system
+// directory before it (hence no pkgConfig for libmnl, whose only effect would be that).
 let staticLinkDir = Context.packageDirectory + "/scripts/static-link"
 // SWIFT_CNI_SYMBOLS=1 keeps the symbol table, for profiling (scripts/build-release.sh --symbols);
 // not the DWARF, whose newer forms valgrind 3.19 cannot read.
@@ -66,9 +68,10 @@ let package = Package(
     targets: [
         // C: kernel headers, macros Swift cannot import, _GNU_SOURCE calls.
         .target(name: "CNetlinkShim"),
-        // The multi-call binary's argv, taken from glibc instead of the runtime's /proc/self/maps walk.
+        // The multi-call binary's argv, taken from glibc instead of the runtime's /proc/self/maps
+        // walk; libm's functions without loading libm at every exec.
         .target(name: "CStartup"),
-        .systemLibrary(name: "CLibmnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
+        .systemLibrary(name: "CLibmnl", providers: [.apt(["libmnl-dev"])]),
         // libnftnl is linked statically into release executables (its archive is in libnftnl-dev),
         // so that the plugins that never touch nftables do not load it at every exec.
         .systemLibrary(name: "CLibnftnl"),
@@ -123,6 +126,7 @@ let package = Package(
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
+        .testTarget(name: "StartupTests", dependencies: ["CStartup"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),

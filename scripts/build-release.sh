@@ -32,5 +32,18 @@ quiet swift build "${common[@]}" "${lean[@]}" --product swift-cni
 # cnitool's argument parser needs _Concurrency: built apart, so neither build undoes the other's.
 quiet swift build "${common[@]}" --product cnitool --scratch-path .build/cnitool
 cp -f .build/cnitool/release/cnitool "$bin/cnitool"
+# What every exec loads: glibc (libc, the loader) and libmnl, nothing else (see Package.swift).
+needed=$(readelf -d "$bin/swift-cni" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -vxE 'libc\.so\.6|libmnl\.so\.0|ld-linux-x86-64\.so\.2' || true)
+if [ -n "$needed" ] && [ "$(uname -m)" = x86_64 ]; then
+    echo "build-release: swift-cni needs $(echo $needed) at every exec." >&2
+    if grep -qx libm.so.6 <<<"$needed"; then
+        nm -D --undefined-only "$bin/swift-cni" | awk '{print $2}' | sed 's/@.*//' | sort -u > "$log.und"
+        nm -D --defined-only "$(gcc -print-file-name=libm.so.6)" | awk '{print $3}' | sed 's/@.*//' | sort -u \
+            | comm -12 "$log.und" - | tr '\n' ' ' >&2
+        echo ": libm functions the toolchain now refers to; add them to Sources/CStartup/math.c" >&2
+        rm -f "$log.und"
+    fi
+    exit 1
+fi
 for p in $("$bin/swift-cni" --list); do ln -sfn swift-cni "$bin/$p"; done
 echo "binaries: $bin (swift-cni, links: $("$bin/swift-cni" --list | tr '\n' ' ')cnitool)"
