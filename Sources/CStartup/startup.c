@@ -33,3 +33,17 @@ void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc) {
     captured_argv = argv;
     captured_argc = argc;
 }
+
+// The runtime's crash backtracer (Backtrace.cpp) is linked only because swiftrt.o refers to
+// `_swift_backtrace_isThunkFunction`; its constructor then looks for the `swift-backtrace` helper
+// beside the executable at every exec (eight failed stats, two terminal checks, ~15K instructions
+// and the pages of that code), which is never installed with the plugins, so backtracing ends up
+// off anyway. These two definitions stand in for that archive member, whose constructor then never
+// runs: the thunk check (used only by the backtracer) says no, and the settings, which the
+// runtime's fatal-error path reads, stay all zero: backtracing off (`OnOffTty::Off` is 0). A
+// crash still prints the runtime's message and dies of its signal.
+_Bool _swift_backtrace_isThunkFunction(const char *mangledName) {
+    (void)mangledName;
+    return 0;
+}
+__attribute__((aligned(16))) char _swift_backtraceSettings[256];
