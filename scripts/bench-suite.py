@@ -15,19 +15,26 @@ chain's ADD and DEL.
            tracking); Go's asynchronous preemption is off (GODEBUG=asyncpreemptoff=1) for both
   wall     spawn to exit, median of N rounds, ours and the reference alternating in each round
 
+Every implementation runs from a copy of its plugins made for the run (.build/bench-suite), as an
+installer writes them: a binary run straight from the linker's output is slower to exec.
+
 Scenarios, each in throwaway namespaces (a "node" namespace plays the host) with host-local state in
 a temporary directory: loopback; ptp + host-local (ipMasq); bridge + host-local (isGateway,
 ipMasq); bridge + host-local + portmap (one TCP port), as conf/20-mynet.conflist chains them. DEL
-gets the ADD's result as prevResult, as libcni sends it from its cache. Firewall backends are each
-side's default (ours follows the node: nftables on a fresh one; Debian's 1.1.1 uses iptables).
+gets the ADD's result as prevResult, as libcni sends it from its cache. Each implementation has a
+node (and container) namespace of its own, and firewall backends are each side's default: ours
+follows the node, so nftables on its own fresh node; Debian's 1.1.1 uses iptables. With
+--shared-node all implementations take turns on one node, as on a node that mixes both: there ours
+follows the reference's iptables chains and uses the iptables backend.
 
-usage: scripts/bench-suite.py [--ours DIR] [--ref DIR] [--before DIR] [-n N] [--no-callgrind] [--json FILE] [scenario ...]
+usage: scripts/bench-suite.py [--ours DIR] [--ref DIR] [--before DIR] [-n N] [--no-callgrind] [--shared-node]
+                              [--json FILE] [scenario ...]
 scenarios: loopback host-local ptp bridge chain (default: all)
 --before adds a third column, e.g. a build of an earlier commit, measured in the same run.
 """
 import argparse, ctypes, json, os, shutil, statistics, sys, tempfile
 
-from benchlib import add_implementation_args, run_in_throwaway_node, spawn
+from benchlib import add_implementation_args, run_in_throwaway_node, setns, spawn
 
 PLUGINS = ("bridge", "ptp", "loopback", "host-local", "portmap")
 LABELS = {"loopback": "loopback", "host-local": "host-local", "ptp": "ptp+host-local", "bridge": "bridge+host-local",
@@ -174,21 +181,28 @@ def implementations(a):
 
 
 def inner(a):
-    """Runs in the node namespace: memory, instructions and timing of one scenario for every
-    implementation. Prints one JSON object."""
+    """Runs in the node namespaces, one per implementation (each plugin set on a node of its
+    own, as it would be deployed: our firewall backend follows the node, and a node that Debian's
+    plugins have used holds their iptables chains): memory, instructions and timing of one
+    scenario for every implementation. Prints one JSON object."""
     impls = implementations(a)
+    nodes = json.loads(a.nodes) if a.nodes else {impl: [None, a.netns] for impl in impls}
     res = {impl: {"time": {"ADD": [], "DEL": []}, "instr": None, "mem": None} for impl in impls}
     with tempfile.TemporaryDirectory() as cgdir:
         for impl, bindir in impls.items():
+            node, ctr = nodes[impl]
+            node and setns(node)
             datadir = os.path.join(a.tmp, impl)
-            res[impl]["mem"] = run_scenario(a.kind, bindir, datadir, a.netns, "benchmem", "memory")["mem"]
+            res[impl]["mem"] = run_scenario(a.kind, bindir, datadir, ctr, "benchmem", "memory")["mem"]
             if not a.no_callgrind:
-                r = run_scenario(a.kind, bindir, datadir, a.netns, "benchcg", "callgrind", cgdir)
+                r = run_scenario(a.kind, bindir, datadir, ctr, "benchcg", "callgrind", cgdir)
                 res[impl]["instr"] = {"ADD": r["ADD"], "DEL": r["DEL"]}
     for i in range(a.n + 3):  # 3 warm-up rounds
         order = list(impls.items()) if i % 2 == 0 else list(impls.items())[::-1]
         for impl, bindir in order:
-            r = run_scenario(a.kind, bindir, os.path.join(a.tmp, impl), a.netns, f"bench{i}", "time")
+            node, ctr = nodes[impl]
+            node and setns(node)
+            r = run_scenario(a.kind, bindir, os.path.join(a.tmp, impl), ctr, f"bench{i}", "time")
             if i >= 3:
                 for verb in ("ADD", "DEL"):
                     res[impl]["time"][verb].append(r[verb])
@@ -217,6 +231,25 @@ def table(title, names, rows, fmt):
     print()
 
 
+def stage(bindir, dest):
+    """Copies an implementation's plugins into `dest` as an installer writes them (each distinct
+    file once, the other names hard links to it), so every side runs from files written through
+    the page cache in the same way: the linker writes its output through mmap, and the same bytes
+    exec measurably slower from that file (~0.1 ms a run here) than from a copy."""
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    copied = {}
+    for p in PLUGINS:
+        real = os.path.realpath(os.path.join(bindir, p))
+        if real in copied:
+            os.link(copied[real], os.path.join(dest, p))
+        else:
+            shutil.copyfile(real, os.path.join(dest, p))
+            os.chmod(os.path.join(dest, p), 0o755)
+            copied[real] = os.path.join(dest, p)
+    return dest
+
+
 def outer(a):
     impls = implementations(a)
     names = list(impls)
@@ -224,6 +257,9 @@ def outer(a):
     for n, d in impls.items():
         print(f"{n}: {d}")
     print()
+    # On the disk the plugins are installed to (not /tmp, which may be a tmpfs).
+    staging = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".build", "bench-suite")
+    runs = {n: stage(d, os.path.join(staging, n)) for n, d in impls.items()}
     mib = 1 << 20
     size = {n: sizes(d) for n, d in impls.items()}
     results["size"] = size
@@ -232,9 +268,11 @@ def outer(a):
     table("size (MiB)", names, rows, lambda v: f"{v:.2f}")
 
     for kind in a.scenarios:
-        out = run_in_throwaway_node(__file__, kind, ["--kind", kind, "--ours", a.ours, "--ref", a.ref, "-n", str(a.n)]
-                                    + (["--before", a.before] if a.before else [])
-                                    + (["--no-callgrind"] if a.no_callgrind else []))
+        out = run_in_throwaway_node(__file__, kind, ["--kind", kind, "--ours", runs["ours"], "--ref", runs["reference"],
+                                                     "-n", str(a.n)]
+                                    + (["--before", runs["before"]] if a.before else [])
+                                    + (["--no-callgrind"] if a.no_callgrind else []),
+                                    nodes=None if a.shared_node else impls)
         results["scenarios"][kind] = json.loads(out)
     sc = results["scenarios"]
 
@@ -263,6 +301,7 @@ def outer(a):
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def main():
@@ -270,11 +309,13 @@ def main():
     add_implementation_args(ap, 50)
     ap.add_argument("--before", help="a third implementation's bin dir (an earlier build), measured alike")
     ap.add_argument("--no-callgrind", action="store_true", help="skip the instruction counts")
+    ap.add_argument("--shared-node", action="store_true", help="all implementations on one node (a mixed node)")
     ap.add_argument("--json", help="also write every sample to this file")
     ap.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--kind", help=argparse.SUPPRESS)
     ap.add_argument("--tmp", help=argparse.SUPPRESS)
     ap.add_argument("--netns", help=argparse.SUPPRESS)
+    ap.add_argument("--nodes", help=argparse.SUPPRESS)
     ap.add_argument("scenarios", nargs="*", default=["loopback", "host-local", "ptp", "bridge", "chain"])
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)

@@ -35,26 +35,46 @@ def add_implementation_args(ap, rounds):
     ap.add_argument("-n", type=int, default=rounds)
 
 
-def run_in_throwaway_node(script, label, args):
+def run_in_throwaway_node(script, label, args, nodes=None):
     """Runs `script --inner --tmp DIR --netns CONTAINER args...` inside a throwaway "node" network
     namespace, with a throwaway container namespace and a temporary directory, and removes them
-    afterwards. Returns the inner run's stdout; exits with its stderr if it failed."""
-    import subprocess, sys, tempfile, uuid
+    afterwards. With `nodes` (names), each name gets a node and a container namespace of its own,
+    passed as `--nodes JSON` ({name: [node, container]}); the script starts in the first node and
+    moves between them with `setns`. Returns the inner run's stdout; exits with its stderr if it
+    failed."""
+    import json, subprocess, sys, tempfile, uuid
     tag = uuid.uuid4().hex[:6]
-    node, ctr = f"swcni-bench-{tag}-n", f"swcni-bench-{tag}-c"
+    names = list(nodes or [""])
+    pairs = {n: (f"swcni-bench-{tag}{i}-n", f"swcni-bench-{tag}{i}-c") for i, n in enumerate(names)}
     made = []
     try:
-        for ns in (node, ctr):
-            subprocess.run(["ip", "netns", "add", ns], check=True)
-            made.append(ns)
-            subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        for pair in pairs.values():
+            for ns in pair:
+                subprocess.run(["ip", "netns", "add", ns], check=True)
+                made.append(ns)
+                subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        node, ctr = pairs[names[0]]
+        extra = ["--nodes", json.dumps({n: [f"/var/run/netns/{a}", f"/var/run/netns/{b}"] for n, (a, b) in pairs.items()})] \
+            if nodes else []
         with tempfile.TemporaryDirectory() as tmp:
             return subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable,
                                    os.path.abspath(script), "--inner", "--tmp", tmp,
-                                   "--netns", f"/var/run/netns/{ctr}"] + args,
+                                   "--netns", f"/var/run/netns/{ctr}"] + extra + args,
                                   check=True, capture_output=True, text=True).stdout
     except subprocess.CalledProcessError as e:
         sys.exit(f"{label}: {e.stderr.strip()}")
     finally:
         for ns in made:
             subprocess.run(["ip", "netns", "del", ns])
+
+
+def setns(path):
+    """Moves this (single-threaded) process into the network namespace at `path`; posix_spawn'd
+    children start there. Only ever the throwaway namespaces these scripts made."""
+    import ctypes
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+            raise SystemExit(f"setns {path}: {os.strerror(ctypes.get_errno())}")
+    finally:
+        os.close(fd)
