@@ -52,6 +52,18 @@ let pluginLibraries: [Target] = [
     .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
     .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
             swiftSettings: lean),
+    .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan", swiftSettings: lean),
+    .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice", swiftSettings: lean),
+    .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap", swiftSettings: lean),
+    .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy", swiftSettings: lean),
+    .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN", swiftSettings: lean),
+    .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN", swiftSettings: lean),
+    .target(name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "NetAddress"], path: "Sources/CNIPlugins/FirewallPlugin",
+            exclude: ["README.md"], swiftSettings: lean),
+    .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static", swiftSettings: lean),
+    .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel", swiftSettings: lean),
+    .target(name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            path: "Sources/CNIPlugins/DHCP", swiftSettings: lean),
 ]
 
 let package = Package(
@@ -99,6 +111,9 @@ let package = Package(
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
+        // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
+        // only the firewall plugin links it, for firewalld.
+        .target(name: "DBus", dependencies: [system], swiftSettings: lean),
 
         // CNI spec types, JSON, PluginMain, delegation, the multi-call binary's plugin table. No
         // netlink (the shim only for the table's section bounds).
@@ -132,8 +147,16 @@ let package = Package(
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
+        .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
+        .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "CNIRuntimeTests", dependencies: ["CNIRuntime", "CNI", "CNITestSupport"]),
-        .testTarget(name: "PluginTests", dependencies: ["Loopback", "Bridge", "PTP", "PortMap", "PluginKit", "CNITestSupport"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: [
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
+                "CNITestSupport",
+            ]),
+        .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),
     ] + pluginLibraries,
     swiftLanguageModes: [.v6]

@@ -9,7 +9,11 @@ Ours and the reference's alternate, so both see the same noise.
 
 usage: scripts/bench.py [--ours DIR] [--ref DIR] [-n N] [--masq-backend iptables|nftables] [--prev-result]
                        [--per-verb] [scenario ...]
-scenarios: loopback, ptp, bridge (default: all)
+scenarios: loopback, ptp, bridge (default), and the single-interface plugins: macvlan, ipvlan, vlan,
+host-device, tap, dummy (`interfaces` for all six). Their node has a veth `uplink0` standing in for
+the NIC (the master; host-device moves it in and out). A plugin Debian does not ship (tap, dummy)
+is timed alone; one this kernel lacks (ipvlan, vlan, dummy) is reported as such: run the script in
+the VM for those (scripts/vm/run.sh -- scripts/bench.py ...), where timings are emulated.
 
 ptp and bridge masquerade with the default backend (ours follows the node: nftables on these fresh
 throwaway nodes; Debian's 1.1.1 always uses iptables). --masq-backend sets `ipMasqBackend` for both
@@ -17,11 +21,17 @@ throwaway nodes; Debian's 1.1.1 always uses iptables). --masq-backend sets `ipMa
 result as prevResult, as libcni does from its cache. --per-verb adds an ADD row and a DEL row under
 each ADD+DEL row.
 """
-import argparse, json, os, statistics, sys
+import argparse, json, os, statistics, subprocess, sys, tempfile, uuid
 
-from benchlib import add_implementation_args, run_in_throwaway_node, spawn
+from benchlib import spawn
 
-LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL"}
+LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL",
+          "macvlan": "macvlan+host-local ADD+DEL", "ipvlan": "ipvlan+host-local ADD+DEL",
+          "vlan": "vlan+host-local ADD+DEL", "host-device": "host-device+host-local ADD+DEL",
+          "tap": "tap+host-local ADD+DEL", "dummy": "dummy+host-local ADD+DEL"}
+INTERFACES = ["macvlan", "ipvlan", "vlan", "host-device", "tap", "dummy"]
+# The link kind each needs from the kernel (probed in the node before timing).
+KERNEL = {"ipvlan": "ipvlan", "vlan": "vlan", "dummy": "dummy"}
 
 def config(kind, datadir, masq_backend=None):
     ipam = {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": datadir}
@@ -33,11 +43,17 @@ def config(kind, datadir, masq_backend=None):
                 "isGateway": True, **masq, "ipam": ipam}
     if kind == "ptp":
         return {"cniVersion": "1.0.0", "name": "benchptp", "type": "ptp", **masq, "ipam": ipam}
+    if kind in INTERFACES:
+        extra = {"macvlan": {"master": "uplink0"}, "ipvlan": {"master": "uplink0"},
+                 "vlan": {"master": "uplink0", "vlanId": 42}, "host-device": {"device": "uplink0"}}.get(kind, {})
+        return {"cniVersion": "1.0.0", "name": "bench-" + kind, "type": kind, **extra, "ipam": ipam}
     raise SystemExit(f"unknown scenario {kind}")
 
 def inner(a):
     """Runs in the node namespace: the timing loop. Prints one JSON object of samples."""
     impls = {"ours": a.ours, "reference": a.ref}
+    if not os.path.exists(os.path.join(a.ref, a.kind)):
+        del impls["reference"]  # Debian does not ship it: ours alone
     times = {k: [] for k in impls}
     verbs = {k: {"ADD": [], "DEL": []} for k in impls}
     for i in range(a.n + 3):  # 3 warm-up rounds
@@ -57,6 +73,8 @@ def inner(a):
                     verbs[impl][verb].append(t)
             if i >= 3:
                 times[impl].append(total)
+            if a.kind == "host-device":  # the device comes back down
+                subprocess.run(["ip", "link", "set", "uplink0", "up"], check=True)
     print(json.dumps({"total": times, "verbs": verbs}))
 
 def outer(a):
@@ -64,22 +82,56 @@ def outer(a):
         print(f"ipMasqBackend: {a.masq_backend or 'default'}; DEL with prevResult: {'yes' if a.prev_result else 'no'}")
     print(f"{'scenario':<28} {'ours ms':>8} {'ref ms':>8} {'ratio':>6}   median of {a.n} (mean ratio)")
     for kind in a.scenarios:
-        out = run_in_throwaway_node(__file__, kind, ["--kind", kind, "--ours", a.ours, "--ref", a.ref, "-n", str(a.n)]
-                                    + (["--masq-backend", a.masq_backend] if a.masq_backend else [])
-                                    + (["--prev-result"] if a.prev_result else []))
-        samples = json.loads(out)
+        tag = uuid.uuid4().hex[:6]
+        node, ctr = f"swcni-bench-{tag}-n", f"swcni-bench-{tag}-c"
+        made = []
+        try:
+            for ns in (node, ctr):
+                subprocess.run(["ip", "netns", "add", ns], check=True)
+                made.append(ns)
+                subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+            if kind in INTERFACES:
+                for cmd in (["link", "add", "uplink0", "type", "veth", "peer", "name", "wire0"],
+                            ["link", "set", "uplink0", "up"], ["link", "set", "wire0", "up"]):
+                    subprocess.run(["ip", "-n", node] + cmd, check=True)
+                probe = KERNEL.get(kind)
+                if probe and subprocess.run(["ip", "-n", node, "link", "add", "link", "uplink0", "name", "probe0",
+                                             "type", probe] + (["id", "5"] if probe == "vlan" else []),
+                                            capture_output=True).returncode != 0:
+                    print(f"{LABELS[kind]:<28} {'(this kernel lacks ' + probe + ')':>24}")
+                    continue
+                subprocess.run(["ip", "-n", node, "link", "del", "probe0"], capture_output=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                out = subprocess.run(["nsenter", f"--net=/var/run/netns/{node}", "--", sys.executable,
+                                      os.path.abspath(__file__), "--inner", "--kind", kind, "--tmp", tmp,
+                                      "--netns", f"/var/run/netns/{ctr}", "--ours", a.ours, "--ref", a.ref,
+                                      "-n", str(a.n)] + (["--masq-backend", a.masq_backend] if a.masq_backend else [])
+                                 + (["--prev-result"] if a.prev_result else []),
+                                 check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as e:
+            sys.exit(f"{kind}: {e.stderr.strip()}")
+        finally:
+            for ns in made:
+                subprocess.run(["ip", "netns", "del", ns])
+        samples = json.loads(out.stdout)
         rows = [(LABELS[kind], samples["total"])]
         if a.per_verb and kind != "loopback":
             prefix = LABELS[kind].rsplit(" ", 1)[0]
             rows += [(f"{prefix} {verb}", {impl: v[verb] for impl, v in samples["verbs"].items()}) for verb in ("ADD", "DEL")]
         for label, t in rows:
+            if "reference" not in t:
+                print(f"{label:<28} {statistics.median(t['ours']) * 1e3:8.2f} {'-':>8} {'-':>6}   (Debian has none)")
+                continue
             mo, mr = statistics.median(t["ours"]) * 1e3, statistics.median(t["reference"]) * 1e3
             ao, ar = statistics.mean(t["ours"]), statistics.mean(t["reference"])
             print(f"{label:<28} {mo:8.2f} {mr:8.2f} {mo / mr:6.2f}   ({ao / ar:.2f})")
 
 def main():
+    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    add_implementation_args(ap, 100)
+    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
+    ap.add_argument("--ref", default="/usr/lib/cni")
+    ap.add_argument("-n", type=int, default=100)
     ap.add_argument("--masq-backend", choices=["iptables", "nftables"],
                     help="ipMasqBackend for ptp and bridge (default: unset, each plugin's default)")
     ap.add_argument("--prev-result", action="store_true", help="DEL gets the ADD's result as prevResult")
@@ -91,6 +143,9 @@ def main():
     ap.add_argument("scenarios", nargs="*", default=["loopback", "ptp", "bridge"])
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
+    if "interfaces" in a.scenarios:
+        i = a.scenarios.index("interfaces")
+        a.scenarios[i:i + 1] = INTERFACES
     inner(a) if a.inner else outer(a)
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@
 #include <sys/random.h>
 #include <errno.h>
 #include <linux/nsfs.h>
+#include <linux/if_tun.h>
+#include <fcntl.h>
+#include <string.h>
 #include "CNetlinkShim.h"
 
 int cni_setns(int fd, int nstype) { return setns(fd, nstype); }
@@ -42,4 +45,35 @@ int cni_getrandom(void *buf, size_t len) {
         done += (size_t)n;
     }
     return 0;
+}
+
+int cni_iff_tap(void) { return IFF_TAP; }
+int cni_iff_no_pi(void) { return IFF_NO_PI; }
+int cni_iff_vnet_hdr(void) { return IFF_VNET_HDR; }
+int cni_iff_multi_queue(void) { return IFF_MULTI_QUEUE; }
+
+int cni_tun_create(const char *name, int flags, long long owner, long long group, char *created) {
+    struct ifreq ifr;
+    if (strlen(name) >= IFNAMSIZ) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -1;
+    memset(&ifr, 0, sizeof(ifr));
+    strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+    ifr.ifr_flags = (short)flags;
+    if (ioctl(fd, TUNSETIFF, &ifr) != 0) goto fail;
+    if (owner >= 0 && ioctl(fd, TUNSETOWNER, (unsigned long)owner) != 0) goto fail;
+    if (group >= 0 && ioctl(fd, TUNSETGROUP, (unsigned long)group) != 0) goto fail;
+    if (ioctl(fd, TUNSETPERSIST, 1UL) != 0) goto fail;
+    memcpy(created, ifr.ifr_name, IFNAMSIZ);
+    close(fd);
+    return 0;
+fail: {
+        int saved = errno;
+        close(fd);  /* not yet persistent: closing the descriptor removes the device */
+        errno = saved;
+        return -1;
+    }
 }

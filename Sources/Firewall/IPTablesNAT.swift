@@ -33,7 +33,11 @@ public struct IPTablesNATRule: Hashable, Sendable {
 }
 
 /// A parsed `iptables-save -t nat` (or `ip6tables-save`) dump.
-public struct IPTablesNATDump: Sendable {
+public typealias IPTablesNATDump = IPTablesTableDump
+
+/// A parsed `iptables-save -t <table>` (or `ip6tables-save`) dump: the nat table for the masquerade and
+/// portmap, the filter table for the firewall plugin.
+public struct IPTablesTableDump: Sendable {
     /// Chains in the order iptables-save declared them, built-in ones included.
     public var chains: [String]
     public var rules: [IPTablesNATRule]
@@ -43,9 +47,9 @@ public struct IPTablesNATDump: Sendable {
         self.rules = rules
     }
 
-    /// Parses the `*nat` section of iptables-save output.
-    public init(parsing text: String) {
-        self.init(IPTablesDump(parsing: text, table: "nat"))
+    /// Parses the `*<table>` section of iptables-save output.
+    public init(parsing text: String, table: String = "nat") {
+        self.init(IPTablesDump(parsing: text, table: table))
     }
 
     init(_ dump: IPTablesDump) {
@@ -83,6 +87,17 @@ extension IPTablesTools {
         try restoreNAT(family, lines, what: what)
     }
 
+    /// `iptables-save -t <table>` (or ip6tables-save), parsed.
+    public func read(_ family: IPFamily, table: String) throws(FirewallError) -> IPTablesTableDump {
+        IPTablesTableDump(try save(family, table: table))
+    }
+
+    /// Applies `lines` to `table` of `family` in one `iptables-restore --noflush --wait` transaction
+    /// (nothing is run for no lines). `what` names the operation in errors.
+    public func apply(_ family: IPFamily, table: String, _ lines: [String], what: String) throws(FirewallError) {
+        try restore(family, table: table, lines, what: what)
+    }
+
     /// One change of the nat table of `family` planned from what it holds now: `plan` turns the
     /// dump into restore lines (and a value to return), applied in one transaction.
     ///
@@ -95,15 +110,28 @@ extension IPTablesTools {
         try updateNATDump(family, what: what) { plan(IPTablesNATDump($0)) }
     }
 
+    /// ``updateNAT(_:what:_:)`` for any table (`filter` for the firewall plugin's CNI-FORWARD).
+    public func update<T>(
+        _ family: IPFamily, table: String, what: String, _ plan: (IPTablesTableDump) -> (lines: [String], result: T)
+    ) throws(FirewallError) -> T {
+        try updateDump(family, table: table, what: what) { plan(IPTablesTableDump($0)) }
+    }
+
     /// ``updateNAT(_:what:_:)`` on the internal dump.
     func updateNATDump<T>(
         _ family: IPFamily, what: String, _ plan: (IPTablesDump) -> (lines: [String], result: T)
     ) throws(FirewallError) -> T {
+        try updateDump(family, table: "nat", what: what, plan)
+    }
+
+    func updateDump<T>(
+        _ family: IPFamily, table: String, what: String, _ plan: (IPTablesDump) -> (lines: [String], result: T)
+    ) throws(FirewallError) -> T {
         var attempt = 1
         while true {
-            let (lines, result) = plan(try saveNAT(family))
+            let (lines, result) = plan(try save(family, table: table))
             do {
-                try restoreNAT(family, lines, what: what)
+                try restore(family, table: table, lines, what: what)
                 return result
             } catch where attempt < 2 && error.code != .invalidConfig {
                 attempt += 1
@@ -116,11 +144,16 @@ extension IPTablesTools {
     /// looked up by name; with iptables-legacy (its nat table loaded in this namespace) the answer
     /// is "maybe". Lets a DEL on a node with no such chain skip iptables-save altogether.
     public func natMayHold(_ family: IPFamily, chains: [String]) -> Bool {
+        mayHold(family, table: "nat", chains: chains)
+    }
+
+    /// ``natMayHold(_:chains:)`` for any table (`filter` for the firewall plugin's CNI-FORWARD).
+    public func mayHold(_ family: IPFamily, table name: String, chains: [String]) -> Bool {
         guard hasTools(for: family) else { return false }
-        if Self.legacyNATLoaded(family) { return true }
+        if Self.legacyTableLoaded(family, table: name) { return true }
         do {
             let connection = try NFTConnection()
-            let table = NFTTableRef(family == .v4 ? .ip : .ip6, "nat")
+            let table = NFTTableRef(family == .v4 ? .ip : .ip6, name)
             for chain in chains where try connection.chainExists(table.chain(chain)) { return true }
             return false
         } catch {

@@ -50,26 +50,34 @@ public struct IPTablesTools: Sendable {
     private static func name(_ family: IPFamily) -> String { family == .v4 ? "iptables" : "ip6tables" }
 
     /// `iptables-save -t nat` (or ip6tables-save), parsed.
-    func saveNAT(_ family: IPFamily) throws(FirewallError) -> IPTablesDump {
+    func saveNAT(_ family: IPFamily) throws(FirewallError) -> IPTablesDump { try save(family, table: "nat") }
+
+    /// `iptables-save -t <table>` (or ip6tables-save), parsed.
+    func save(_ family: IPFamily, table: String) throws(FirewallError) -> IPTablesDump {
         guard let (save, _) = tools(for: family) else {
             throw FirewallError(.invalidConfig, "\(Self.name(family))-save not found on PATH")
         }
-        let result = try Subprocess.run(save, ["-t", "nat"])
+        let result = try Subprocess.run(save, ["-t", table])
         guard result.succeeded else {
             throw FirewallError(
-                .iptables, "read the nat table with \(save) -t nat",
+                .iptables, "read the \(table) table with \(save) -t \(table)",
                 cause: "exit status \(result.status): \(result.stderr.trimmed)")
         }
-        return IPTablesDump(parsing: result.stdout, table: "nat")
+        return IPTablesDump(parsing: result.stdout, table: table)
     }
 
     /// Applies `lines` to the nat table in one `iptables-restore --noflush --wait` transaction.
     func restoreNAT(_ family: IPFamily, _ lines: [String], what: String) throws(FirewallError) {
+        try restore(family, table: "nat", lines, what: what)
+    }
+
+    /// Applies `lines` to `table` in one `iptables-restore --noflush --wait` transaction.
+    func restore(_ family: IPFamily, table: String, _ lines: [String], what: String) throws(FirewallError) {
         guard !lines.isEmpty else { return }
         guard let (_, restore) = tools(for: family) else {
             throw FirewallError(.invalidConfig, "\(what): \(Self.name(family))-restore not found on PATH")
         }
-        let script = "*nat\n" + lines.joined(separator: "\n") + "\nCOMMIT\n"
+        let script = "*\(table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n"
         let result = try Subprocess.run(restore, ["--noflush", "--wait"], input: Array(script.utf8))
         guard result.succeeded else {
             // Exit status 4 is xtables' "resource problem": the lock, or a concurrent change.
@@ -102,10 +110,13 @@ extension IPTablesTools {
     /// Whether iptables-legacy's nat table of `family` exists in the calling thread's namespace
     /// (/proc/thread-self/net/ip{,6}_tables_names lists it). The kernel creates it there on first
     /// use, so a fresh namespace has none; its chains cannot be read without running a program.
-    static func legacyNATLoaded(_ family: IPFamily) -> Bool {
+    static func legacyNATLoaded(_ family: IPFamily) -> Bool { legacyTableLoaded(family, table: "nat") }
+
+    /// Whether iptables-legacy's `table` of `family` exists in the calling thread's namespace.
+    static func legacyTableLoaded(_ family: IPFamily, table: String) -> Bool {
         let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
         guard let loaded = readSmallFile("/proc/thread-self/net/" + names) else { return false }
-        return loaded.split(separator: "\n").contains("nat")
+        return loaded.split(separator: "\n").contains(Substring(table))
     }
 }
 

@@ -3,7 +3,7 @@ teardown order, pods started at once, a killed pause process, a vanished netns, 
 RunPodSandbox/StopPodSandbox latencies."""
 import json, os, re, signal, threading, time, traceback, uuid
 
-from framework import WEB, Failed, Net, Scenario, error_text
+from framework import LABEL, WEB, Failed, Net, Scenario, error_text
 from node import (CLIENT_NS, NODE_V4, NODE_V6, Snapshot, check_leftovers, in_subnet, link_addrs, netns_addrs,
                   reach, run, unreachable, url)
 from runtimes import BUSYBOX_IMAGE
@@ -171,7 +171,8 @@ def cri_parallel(env):
 
         def up(p):
             try:
-                p.run(sc)
+                if not (LABEL[0] == "reference" and first_attempt_of_reference(sc, p)):
+                    p.run(sc)
                 p.inspect(sc, net)
                 p.start_web(sc)
             except Failed:
@@ -249,6 +250,31 @@ def wait_for_network(env, name, timeout=15):
             return True
         time.sleep(0.1)
     return False
+
+
+# Debian's portmap 1.1.1 races its own iptables chain creation under concurrent ADDs
+# ("CHAIN_USER_ADD failed (File exists)"); kubelet retries a failed sandbox, so the reference's
+# pods get a second attempt, and the first failure is reported as the known bug it is.
+REFERENCE_PARALLEL_RACE = ("Debian's portmap 1.1.1 races creating its iptables chains under concurrent "
+                           "ADDs (CHAIN_USER_ADD: File exists); retried as kubelet retries a sandbox")
+
+
+def first_attempt_of_reference(sc, p):
+    """One RunPodSandbox for a reference pod: True when it succeeded. A failure from the known race
+    is recorded as such and leaves the pod to the normal attempt (``Pod.run``), which must succeed;
+    any other failure counts as usual."""
+    try:
+        p.id = p.env.cri.run_pod(p.config)
+    except Exception as e:
+        text = error_text(e)
+        if "exists" not in text:
+            sc.check(False, f"RunPodSandbox {p.name}", text)
+            raise Failed(f"RunPodSandbox {p.name}", text)
+        sc.checks.append({"what": f"first RunPodSandbox {p.name}", "ok": False, "detail": text[:3000],
+                          "known": REFERENCE_PARALLEL_RACE})
+        return False
+    sc.check(True, f"RunPodSandbox {p.name}")
+    return True
 
 
 def parallel(fn, items):

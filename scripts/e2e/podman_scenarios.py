@@ -3,7 +3,7 @@ and on the network `podman network create` writes."""
 import json, os, time
 
 from framework import NETS, WEB, Failed, Scenario, error_text
-from node import CLIENT_NS, NODE_V4, Snapshot, check_leftovers, reach, unreachable, url
+from node import CLIENT_NS, NODE_V4, Snapshot, check_leftovers, ip_pattern, reach, run, unreachable, url
 from runtimes import BUSYBOX_IMAGE
 
 
@@ -38,6 +38,14 @@ def podman_network(env, name, about, net_name, host_port, conflist=None):
         netinfo = info["NetworkSettings"]["Networks"].get(net_name, {})
         ips = [ip for ip in (netinfo.get("IPAddress"), netinfo.get("GlobalIPv6Address")) if ip]
         sc.require(bool(ips), "container has an address on the network", netinfo)
+        if "firewall" in types:
+            where, dump = firewall_opened(ips)
+            sc.check(where, "the firewall plugin's rules name the container's addresses"
+                     + (f" ({where})" if where else ""), dump)
+        stand_ins = [t for t in types if os.path.realpath(os.path.join(pm.plugins, t)).startswith("/usr/lib/cni/")
+                     and not os.path.realpath(pm.plugins).startswith("/usr/lib/cni")]
+        if stand_ins:
+            sc.check(True, "stand-ins from the reference: " + ", ".join(stand_ins))
         for ip in ips:
             reach(sc, f"container's {'IPv6' if ':' in ip else 'IPv4'} from the node", url(ip), "hello from")
         reach(sc, f"published port {host_port} at 127.0.0.1 from the node", url("127.0.0.1", host_port), "hello from")
@@ -58,6 +66,23 @@ def podman_network(env, name, about, net_name, host_port, conflist=None):
         pm("network", "rm", "-f", net_name, check=False)
     sc.seconds = time.time() - t0
     return sc
+
+
+def firewall_opened(ips):
+    """Where the firewall plugin let the container's addresses through: the reference's iptables
+    chain CNI-FORWARD, or our nftables table inet cni_plugins_firewall ("" when neither)."""
+    filters = run(["iptables-save", "-t", "filter"], check=False).stdout + run(["ip6tables-save", "-t", "filter"], check=False).stdout
+    table = run(["nft", "list", "table", "inet", "cni_plugins_firewall"], check=False).stdout
+    found = []
+    for ip in ips:
+        pat = ip_pattern(ip + ("/128" if ":" in ip else "/32"))
+        if any(line.startswith("-A CNI-FORWARD") and pat.search(line) for line in filters.splitlines()):
+            found.append("iptables CNI-FORWARD")
+        elif any("saddr" in line and ip_pattern(ip).search(line) for line in table.splitlines()):
+            found.append("nftables inet cni_plugins_firewall")
+        else:
+            return "", filters + table
+    return ", ".join(sorted(set(found))), ""
 
 
 def podman_scenarios(env):

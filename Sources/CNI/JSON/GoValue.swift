@@ -166,6 +166,31 @@ public struct GoValue: Sendable {
         return out
     }
 
+    /// Go `[]byte` (a `net.IPMask`, a cached config): base64 text; `null` resets it to nil.
+    /// Like Go, an array of byte-sized integers is accepted too.
+    public func bytes() throws(GoReadError) -> [UInt8]? {
+        var out: [UInt8]?
+        for item in items {
+            switch item.value {
+            case .null: out = nil
+            case .string(let s):
+                guard let decoded = Base64.decode(s) else { throw valueError(item, "illegal base64 data: \(s)") }
+                out = decoded
+            case .array(let elements):
+                var bytes: [UInt8] = []
+                for e in elements {
+                    guard case .number(let n) = e, n.isInteger, let b = UInt8(n.literal) else {
+                        throw typeError(item, expected: "base64 text or an array of bytes")
+                    }
+                    bytes.append(b)
+                }
+                out = bytes
+            default: throw typeError(item, expected: "base64 text")
+            }
+        }
+        return out
+    }
+
     // MARK: Pointers and interface{}
 
     /// Go `*T`: the values stored after the last `null` (which resets the pointer), read as `T`;

@@ -33,7 +33,7 @@ public struct DNS: Sendable, Hashable {
     static let fields: GoFields = ["nameservers", "domain", "search", "options"]
 
     /// Reads a `types.DNS` variable (nil lists and an empty domain read as empty).
-    init(_ value: GoValue) throws(GoReadError) {
+    public init(_ value: GoValue) throws(GoReadError) {
         let o = try value.object(Self.fields)
         self.init(
             nameservers: try o["nameservers"].strings() ?? [],

@@ -16,6 +16,9 @@ extension BridgePlugin {
     ///   peer and bridge port go with it) on a thread of its own.
     /// - IPAM DEL runs on another as soon as the addresses are gone (after the link, if they could
     ///   not be removed), so an address is never handed out while still configured (plugins#666).
+    ///   With dhcp IPAM, whose daemon sends DHCPRELEASE through the interface, IPAM DEL runs before
+    ///   the interface is deleted, on that thread (the reference deletes the interface first, so
+    ///   its dhcp leases are never released).
     /// - The spoof-check rules (found by container ID and interface name) and the masquerade rules
     ///   (found by chain name and comment; the addresses, read from the interface before it goes,
     ///   or else from `prevResult`, only narrow the work) are removed on this thread.
@@ -27,7 +30,9 @@ extension BridgePlugin {
         let config = BridgeConfig(lenient: context.config)
         var errors = CleanupErrors()
         let container = try ContainerNamespace.openForDelete(context)
-        let removal = ContainerVethRemoval(ifName: context.ifName, in: container, errors: &errors)
+        // dhcp releases its lease through the interface.
+        let removal = ContainerVethRemoval(
+            ifName: context.ifName, in: container, errors: &errors, linkOutlivesLease: config.ipamType == "dhcp")
         if config.isLayer3 {
             removal.releaseLease { try context.ipam.execDel() }
         }

@@ -26,6 +26,12 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/magic.h>
+// Packet sockets with a classic BPF filter, eventfd and signalfd (the DHCP daemon).
+#include <linux/if_packet.h>
+#include <linux/if_ether.h>
+#include <linux/filter.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
 
 /// setns(2); needs _GNU_SOURCE, which Swift's Glibc module does not define.
 int cni_setns(int fd, int nstype);
@@ -49,6 +55,19 @@ long cni_fstatfs_type(int fd);
 int cni_ns_get_nstype(int fd);
 /// getrandom(2) filling `buf` completely (retrying short reads and EINTR); 0, or -1 with errno set.
 int cni_getrandom(void *buf, size_t len);
+
+/// Creates a persistent tun/tap device in the calling thread's network namespace, as
+/// `ip tuntap add` does: open /dev/net/tun, TUNSETIFF with `flags` (IFF_TAP, IFF_NO_PI,
+/// IFF_VNET_HDR, IFF_MULTI_QUEUE), TUNSETOWNER/TUNSETGROUP unless `owner`/`group` is -1,
+/// TUNSETPERSIST 1, close. `name` (at most IFNAMSIZ-1 bytes) may be a template such as "tap%d";
+/// the kernel's name is written to `created` (IFNAMSIZ bytes). 0, or -1 with errno set (the
+/// device is removed again when a step after TUNSETIFF fails).
+int cni_tun_create(const char *name, int flags, long long owner, long long group, char *created);
+/// IFF_TAP, IFF_NO_PI, IFF_VNET_HDR, IFF_MULTI_QUEUE (from <linux/if_tun.h>).
+int cni_iff_tap(void);
+int cni_iff_no_pi(void);
+int cni_iff_vnet_hdr(void);
+int cni_iff_multi_queue(void);
 
 /// MNL_ALIGN(len): netlink 4-byte alignment.
 static inline size_t cni_mnl_align(size_t len) { return (len + 3U) & ~3U; }

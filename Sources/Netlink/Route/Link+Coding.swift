@@ -19,6 +19,7 @@ extension Link {
             hardwareType: payload.integer(UInt16.self, at: 2)!
         )
         masterIndex = attributes[ty(IFLA_MASTER)]?.s32.flatMap { $0 == 0 ? nil : $0 }
+        alias = attributes[ty(IFLA_IFALIAS)].map(\.string).flatMap { $0.isEmpty ? nil : $0 }
         linkIndex = attributes[ty(IFLA_LINK)]?.s32.flatMap { $0 == 0 ? nil : $0 }
         linkNetNSID = attributes[ty(IFLA_LINK_NETNSID)]?.s32
         if let info = try attributes.nested(ty(IFLA_LINKINFO)) {
@@ -50,6 +51,7 @@ extension Link {
             b.put(ty(IFLA_OPERSTATE), u8: operState.rawValue)
             if let mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             if let masterIndex { b.put(ty(IFLA_MASTER), u32: UInt32(bitPattern: masterIndex)) }
+            if let alias { b.put(ty(IFLA_IFALIAS), string: alias) }
             if let linkIndex { b.put(ty(IFLA_LINK), u32: UInt32(bitPattern: linkIndex)) }
             if let linkNetNSID { b.put(ty(IFLA_LINK_NETNSID), u32: UInt32(bitPattern: linkNetNSID)) }
             if kind != nil || bridgePort != nil {

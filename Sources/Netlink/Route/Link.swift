@@ -21,6 +21,8 @@ public struct Link: Hashable, Sendable {
     public var mac: MACAddress?
     /// ARP hardware type (`ifi_type`, `ARPHRD_ETHER` = 1, `ARPHRD_LOOPBACK` = 772).
     public var hardwareType: UInt16
+    /// The interface's alias (`IFLA_IFALIAS`, `ip link set <dev> alias <text>`); nil when unset.
+    public var alias: String?
     /// Index of the master device, such as the bridge of a bridge port (`IFLA_MASTER`).
     public var masterIndex: Int32?
     /// Index of the peer (veth) or parent (vlan, macvlan) (`IFLA_LINK`). When ``linkNetNSID`` is

@@ -104,15 +104,26 @@ public struct LinkChanges: Hashable, Sendable {
     public var masterIndex: Int32?
     /// `promisc on|off`.
     public var promiscuous: Bool?
+    /// `name <name>` (the kernel renames only links that are down).
+    public var name: String?
+    /// `alias <text>`; "" removes the alias.
+    public var alias: String?
+    /// `netns <fd>`: moves the link into the namespace the descriptor refers to (applied after
+    /// the other changes, which the kernel makes in the link's current namespace).
+    public var namespaceFD: Int32?
 
     public init(
-        up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil
+        up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil,
+        name: String? = nil, alias: String? = nil, namespaceFD: Int32? = nil
     ) {
         self.up = up
         self.mtu = mtu
         self.mac = mac
         self.masterIndex = masterIndex
         self.promiscuous = promiscuous
+        self.name = name
+        self.alias = alias
+        self.namespaceFD = namespaceFD
     }
 
     /// The words `ip link set` would take, for error messages ("up mtu 1400"). Every request
@@ -126,6 +137,9 @@ public struct LinkChanges: Hashable, Sendable {
         if let mac { add("address \(mac)") }
         if let masterIndex { add(masterIndex == 0 ? "nomaster" : "master #\(masterIndex)") }
         if let promiscuous { add("promisc \(promiscuous ? "on" : "off")") }
+        if let name { add("name \(name)") }
+        if let alias { add(alias.isEmpty ? "alias \"\"" : "alias \(alias)") }
+        if let namespaceFD { add("netns fd \(namespaceFD)") }
         return words
     }
 }

@@ -7,6 +7,12 @@ import CNetlinkShim
 public enum LinkType: Hashable, Sendable {
     /// `type dummy`: a link that drops everything, a stand-in for a NIC.
     case dummy
+    /// `type macvlan mode <mode> [bcqueuelen <n>]`: a MAC address of its own on the parent's wire.
+    /// `broadcastQueueLength` nil leaves the kernel's default (1000).
+    case macvlan(mode: MACVLANMode, broadcastQueueLength: UInt32? = nil)
+    /// A tun or tap device (`IFLA_INFO_KIND` "tun"). Only read back: the kernel creates these
+    /// through `/dev/net/tun` ioctls, not `RTM_NEWLINK` (see ``TunInfo``).
+    case tun(TunInfo)
     /// `type vlan id <id>`: 802.1Q-tagged frames through the parent link.
     case vlan(id: UInt16)
     /// `type ipvlan mode <mode> <flag>`: shares the parent's MAC address.
@@ -18,6 +24,8 @@ public enum LinkType: Hashable, Sendable {
     public var kind: LinkKind {
         switch self {
         case .dummy: return .other("dummy")
+        case .macvlan: return .other("macvlan")
+        case .tun: return .other("tun")
         case .vlan: return .other("vlan")
         case .ipvlan: return .other("ipvlan")
         case .vrf: return .other("vrf")
@@ -28,6 +36,8 @@ public enum LinkType: Hashable, Sendable {
     var summary: String {
         switch self {
         case .dummy: return "dummy"
+        case .macvlan(let mode, let queue): return "macvlan mode \(mode)" + (queue.map { " bcqueuelen \($0)" } ?? "")
+        case .tun(let info): return "tuntap mode \(info.isTap ? "tap" : "tun")"
         case .vlan(let id): return "vlan id \(id)"
         case .ipvlan(let mode, let flag): return "ipvlan mode \(mode) \(flag)"
         case .vrf(let table): return "vrf table \(table)"
@@ -39,6 +49,13 @@ public enum LinkType: Hashable, Sendable {
         switch self {
         case .dummy:
             return
+        case .macvlan(let mode, let queue):
+            b.nest(ty(IFLA_INFO_DATA)) { data in
+                data.put(ty(IFLA_MACVLAN_MODE), u32: mode.rawValue)
+                if let queue { data.put(ty(IFLA_MACVLAN_BC_QUEUE_LEN), u32: queue) }
+            }
+        case .tun(let info):
+            b.nest(ty(IFLA_INFO_DATA)) { info.encode(into: &$0) }
         case .vlan(let id):
             b.nest(ty(IFLA_INFO_DATA)) { $0.put(ty(IFLA_VLAN_ID), u16: id) }
         case .ipvlan(let mode, let flag):
@@ -57,6 +74,12 @@ public enum LinkType: Hashable, Sendable {
         switch kind {
         case "dummy":
             self = .dummy
+        case "macvlan":
+            guard let mode = data?[ty(IFLA_MACVLAN_MODE)]?.u32.flatMap(MACVLANMode.init(rawValue:)) else { return nil }
+            self = .macvlan(mode: mode, broadcastQueueLength: data?[ty(IFLA_MACVLAN_BC_QUEUE_LEN)]?.u32)
+        case "tun":
+            guard let data else { return nil }
+            self = .tun(TunInfo(data))
         case "vlan":
             guard let id = data?[ty(IFLA_VLAN_ID)]?.u16 else { return nil }
             self = .vlan(id: id)
@@ -104,6 +127,30 @@ public enum IPVLANFlag: UInt16, Hashable, Sendable, CustomStringConvertible {
         case .bridge: return "bridge"
         case .private: return "private"
         case .vepa: return "vepa"
+        }
+    }
+}
+
+/// How a macvlan link shares its parent (`IFLA_MACVLAN_MODE`, `ip link ... type macvlan mode X`).
+public enum MACVLANMode: UInt32, Hashable, Sendable, CustomStringConvertible {
+    /// No traffic to other macvlans of the parent.
+    case `private` = 1
+    /// Traffic to other macvlans goes out to the switch and back (802.1Qbg).
+    case vepa = 2
+    /// Macvlans of one parent reach each other directly.
+    case bridge = 4
+    /// The only macvlan of the parent, which takes over the parent's address.
+    case passthru = 8
+    /// Receives only from listed source MACs.
+    case source = 16
+
+    public var description: String {
+        switch self {
+        case .private: return "private"
+        case .vepa: return "vepa"
+        case .bridge: return "bridge"
+        case .passthru: return "passthru"
+        case .source: return "source"
         }
     }
 }

@@ -124,6 +124,10 @@ extension NetlinkRequest {
             if let mtu = changes.mtu { b.put(ty(IFLA_MTU), u32: mtu) }
             if let mac = changes.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             if let master = changes.masterIndex { b.put(ty(IFLA_MASTER), u32: UInt32(bitPattern: master)) }
+            if let name = changes.name { b.put(ty(IFLA_IFNAME), string: name) }
+            // An empty alias is an attribute without payload (not even a NUL), as iproute2 sends it.
+            if let alias = changes.alias { b.put(ty(IFLA_IFALIAS), bytes: alias.isEmpty ? [] : Array(alias.utf8) + [0]) }
+            if let fd = changes.namespaceFD { b.put(ty(IFLA_NET_NS_FD), u32: UInt32(bitPattern: fd)) }
         }
     }
 

@@ -27,7 +27,7 @@ extension RouteNetlink {
         try execute(.newBridge(spec))
     }
 
-    /// Creates a dummy, vlan, ipvlan or vrf link, possibly straight into another namespace.
+    /// Creates a dummy, macvlan, vlan, ipvlan or vrf link, possibly straight into another namespace.
     /// Equivalent to `ip link add [link <parent>] name <name> [netns <ns>] type <kind> ...`.
     public func addLink(_ spec: LinkSpec) throws {
         try execute(.newLink(spec))
@@ -67,6 +67,22 @@ extension RouteNetlink {
     /// Turns promiscuous mode on or off. Equivalent to `ip link set <dev> promisc on|off`.
     public func setPromiscuous(_ link: Link, _ on: Bool) throws {
         try setLink(link, LinkChanges(promiscuous: on))
+    }
+
+    /// Renames a link (which must be down). Equivalent to `ip link set <dev> name <name>`.
+    public func rename(_ link: Link, to name: String) throws {
+        try setLink(link, LinkChanges(name: name))
+    }
+
+    /// Sets the alias, or removes it with "". Equivalent to `ip link set <dev> alias <text>`.
+    public func setAlias(_ link: Link, _ alias: String) throws {
+        try setLink(link, LinkChanges(alias: alias))
+    }
+
+    /// Moves a link into the namespace `namespaceFD` refers to; it arrives down, with a new
+    /// index there and without its addresses. Equivalent to `ip link set <dev> netns <ns>`.
+    public func moveLink(_ link: Link, toNamespace namespaceFD: Int32) throws {
+        try setLink(link, LinkChanges(namespaceFD: namespaceFD))
     }
 
     /// Deletes a link (for a veth, both ends). Equivalent to `ip link del <dev>`.

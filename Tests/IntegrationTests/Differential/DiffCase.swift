@@ -30,6 +30,8 @@ struct DiffPlugin: Sendable {
     var prepare: String = ""
     /// Files placed in the lab's `/var/lib` before ADD (path relative to `/var/lib`, content).
     var files: [String: String] = [:]
+    /// Whether the host's iptables filter tables are captured too (plugins that write there).
+    var filterTables = false
 
     static let bridge = DiffPlugin(binary: "bridge", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
     static let ptp = DiffPlugin(binary: "ptp", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
@@ -38,6 +40,7 @@ struct DiffPlugin: Sendable {
         binary: "host-local", namespaces: .none, delPrevResult: .fromAdd,
         files: ["resolv.test": "nameserver 10.0.0.53\nsearch example.test\noptions ndots:2\n"])
     static let portmap = DiffPlugin(binary: "portmap", namespaces: .host, delPrevResult: .asConfigured)
+    static let firewall = DiffPlugin(binary: "firewall", namespaces: .host, delPrevResult: .asConfigured, filterTables: true)
 }
 
 /// One row of the differential table: a config (raw bytes: invalid UTF-8 and deep nesting are not
@@ -140,7 +143,7 @@ struct IPAMRowBuilder {
 
 /// The table: every plugin's rows, in report order. A plugin added later adds its rows here.
 enum DiffTable {
-    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap
+    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + firewall
 
     static func index(of row: DiffCase) -> Int { all.firstIndex { $0.id == row.id } ?? -1 }
 

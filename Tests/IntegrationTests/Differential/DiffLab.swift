@@ -44,7 +44,9 @@ struct DiffSide: Sendable {
     func capture() throws -> [String: [String]] {
         var sections: [String: [String]] = [:]
         if host != nil || container != nil {
-            let out = try Command.run(["/bin/sh", "-c", DiffLab.captureScript, "capture", host ?? "", container ?? ""])
+            let out = try Command.run([
+                "/bin/sh", "-c", DiffLab.captureScript, "capture", host ?? "", container ?? "", plugin.filterTables ? "filter" : "",
+            ])
             var current = ""
             for line in out.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
                 if line.hasPrefix("@@") {
@@ -129,10 +131,10 @@ enum DiffLab {
 
     /// Prints the state of the host ($1) and container ($2) namespaces in `@@section` blocks: links
     /// and addresses (`ip -j -d addr`) and IPv4 routes in one `ip -batch`, IPv6 routes, the nat
-    /// tables of both families, nftables tables other than iptables-nft's own, forwarding and
-    /// route_localnet. Few execs: it runs four times per case.
+    /// tables of both families (and the filter tables when $3 is `filter`), nftables tables other
+    /// than iptables-nft's own, forwarding and route_localnet. Few execs: it runs four times per case.
     static let captureScript = #"""
-        H="$1"; C="$2"
+        H="$1"; C="$2"; F="$3"
         show() {  # $1 section prefix, $2 namespace: addresses with link details, then routes per family
             echo "@@$1.ip"; printf 'addr show\nroute show\n' | ip -n "$2" -j -d -batch -
             echo "@@$1.routes6"; ip -n "$2" -j -6 route show
@@ -142,6 +144,10 @@ enum DiffLab {
             nsenter --net="/var/run/netns/$H" /bin/sh -c '
                 echo @@host.nat4; iptables-save -t nat 2>&1
                 echo @@host.nat6; ip6tables-save -t nat 2>&1
+                if [ "$0" = filter ]; then
+                    echo @@host.filter4; iptables-save -t filter 2>&1
+                    echo @@host.filter6; ip6tables-save -t filter 2>&1
+                fi
                 echo @@host.nft
                 nft -s list tables 2>&1 | while read -r _ family name; do
                     case "$family $name" in
@@ -155,7 +161,7 @@ enum DiffLab {
                 for f in /proc/sys/net/ipv4/conf/*/route_localnet; do
                     read -r v < "$f"; d=${f%/route_localnet}; [ "$v" = 1 ] && echo "route_localnet ${d##*/}"
                 done
-                true'
+                true' "$F"
         fi
         if [ -n "$C" ]; then show container "$C"; fi
         """#

@@ -181,7 +181,7 @@ struct DiffNormalizer {
                 out[place + ".addrs"] = addresses(links).map(normalize)
                 out[place + ".routes4"] = routes(arrays.count > 1 ? json([arrays[1]]) : []).map(normalize)
             case "routes6": out[key] = routes(json(lines)).map(normalize)
-            case "nat4", "nat6": out[key] = iptables(lines).map(normalize)
+            case "nat4", "nat6", "filter4", "filter6": out[key] = iptables(lines).map(normalize)
             case "nft": out[key] = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map(normalize)
             default: out[key] = lines.filter { !$0.isEmpty }.map(normalize)
             }

@@ -1,0 +1,141 @@
+import Firewall
+import NetAddress
+
+/// The reference's filter-table layout, rule for rule as iptables-save prints it:
+///
+///     :CNI-ADMIN - [0:0]
+///     :CNI-FORWARD - [0:0]
+///     -A FORWARD -m comment --comment "CNI firewall plugin rules" -j CNI-FORWARD
+///     -A CNI-FORWARD -m comment --comment "CNI firewall plugin admin overrides" -j CNI-ADMIN
+///     -A CNI-FORWARD -d 10.88.0.2/32 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+///     -A CNI-FORWARD -s 10.88.0.2/32 -j ACCEPT
+///
+/// and, for `ingressPolicy: same-bridge` on bridge `cni0` (comment "CNI firewall plugin rules
+/// (ingressPolicy: same-bridge)" on each rule, left out here):
+///
+///     -A FORWARD -j CNI-ISOLATION-STAGE-1                       (inserted first)
+///     -A CNI-ISOLATION-STAGE-1 -i cni0 ! -o cni0 -j CNI-ISOLATION-STAGE-2
+///     -A CNI-ISOLATION-STAGE-1 -j RETURN
+///     -A CNI-ISOLATION-STAGE-2 -o cni0 -j DROP
+///     -A CNI-ISOLATION-STAGE-2 -j RETURN
+///
+/// `isolated` adds `-A CNI-ISOLATION-STAGE-1 -i cni0 -o cni0 -j DROP` (inserted first). The
+/// per-address rules carry no comment: the reference deletes them by their exact text, so ours
+/// must be the same text for either side to remove the other's. Shared rules and chains stay on
+/// DEL (other containers use them), as in the reference.
+enum IPTablesFirewallLayout {
+    static let table = "filter"
+
+    static func comment(_ text: String) -> [String] { ["-m", "comment", "--comment", text] }
+
+    /// `FORWARD → CNI-FORWARD`
+    static var forwardJump: IPTablesNATRule {
+        IPTablesNATRule(
+            chain: "FORWARD", spec: comment(FirewallNames.firewallForwardComment) + ["-j", FirewallNames.firewallForward])
+    }
+
+    /// `CNI-FORWARD → <admin>`
+    static func adminJump(_ admin: String) -> IPTablesNATRule {
+        IPTablesNATRule(
+            chain: FirewallNames.firewallForward, spec: comment(FirewallNames.firewallAdminComment) + ["-j", admin])
+    }
+
+    /// The two rules of one container address: replies in, anything out.
+    static func addressRules(_ address: IPAddress) -> [IPTablesNATRule] {
+        let host = IPNetwork(host: address).description
+        return [
+            IPTablesNATRule(
+                chain: FirewallNames.firewallForward,
+                spec: ["-d", host, "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"]),
+            IPTablesNATRule(chain: FirewallNames.firewallForward, spec: ["-s", host, "-j", "ACCEPT"]),
+        ]
+    }
+
+    static func addressRules(_ a: FirewallAttachment, _ family: IPFamily) -> [IPTablesNATRule] {
+        a.hosts(family).flatMap(addressRules)
+    }
+
+    // MARK: isolation
+
+    static func isolation(_ chain: String, _ spec: [String]) -> IPTablesNATRule {
+        let target = Array(spec.suffix(2))
+        return IPTablesNATRule(chain: chain, spec: Array(spec.dropLast(2)) + comment(FirewallNames.firewallIsolationComment) + target)
+    }
+
+    static var stage1Jump: IPTablesNATRule { isolation("FORWARD", ["-j", FirewallNames.firewallIsolationStage1]) }
+
+    /// Stage 1's rules for `bridge` (inserted at its top, in this order) and its closing RETURN.
+    static func stage1(_ bridge: String, policy: IngressPolicy) -> (bridge: [IPTablesNATRule], closing: IPTablesNATRule) {
+        let s1 = FirewallNames.firewallIsolationStage1
+        var rules = [isolation(s1, ["-i", bridge, "!", "-o", bridge, "-j", FirewallNames.firewallIsolationStage2])]
+        if policy == .isolated { rules.append(isolation(s1, ["-i", bridge, "-o", bridge, "-j", "DROP"])) }
+        return (rules, isolation(s1, ["-j", "RETURN"]))
+    }
+
+    static func stage2(_ bridge: String) -> (bridge: [IPTablesNATRule], closing: IPTablesNATRule) {
+        let s2 = FirewallNames.firewallIsolationStage2
+        return ([isolation(s2, ["-o", bridge, "-j", "DROP"])], isolation(s2, ["-j", "RETURN"]))
+    }
+
+    // MARK: scripts (pure)
+
+    /// The restore lines that bring `dump` to the layout: chains declared only when missing (in
+    /// --noflush mode declaring an existing chain flushes it), shared rules inserted first when
+    /// missing (as the reference's ensureFirstChainRule/InsertUnique), each address rule appended
+    /// unless present (AppendUnique). Empty when all is in place.
+    static func setupLines(
+        _ dump: IPTablesNATDump, _ a: FirewallAttachment, _ family: IPFamily, addresses: Bool = true,
+        isolation bridge: String?
+    ) -> [String] {
+        var lines: [String] = []
+        func declare(_ chain: String) {
+            if !dump.hasChain(chain) { lines.append(":\(chain) - [0:0]") }
+        }
+        func insert(_ rule: IPTablesNATRule) {
+            if !dump.rules.contains(rule) { lines.append(rule.insertLine()) }
+        }
+        func append(_ rule: IPTablesNATRule) {
+            if !dump.rules.contains(rule) && !lines.contains(rule.line()) { lines.append(rule.line()) }
+        }
+        if addresses {
+            declare(FirewallNames.firewallForward)
+            declare(a.adminChain)
+            insert(forwardJump)
+            insert(adminJump(a.adminChain))
+            addressRules(a, family).forEach(append)
+        }
+        if let bridge {
+            declare(FirewallNames.firewallIsolationStage1)
+            declare(FirewallNames.firewallIsolationStage2)
+            insert(stage1Jump)
+            for stage in [stage1(bridge, policy: a.ingressPolicy), stage2(bridge)] {
+                stage.bridge.forEach(insert)
+                append(stage.closing)
+            }
+        }
+        return lines
+    }
+
+    /// The lines deleting the attachment's address rules of `family`, each as often as it is in
+    /// the chain (duplicates from races go too). Empty when none is there.
+    static func teardownLines(_ dump: IPTablesNATDump, _ a: FirewallAttachment, _ family: IPFamily) -> [String] {
+        let present = dump.rules(in: FirewallNames.firewallForward)
+        return addressRules(a, family).flatMap { rule in
+            Array(repeating: rule.line("-D"), count: present.filter { $0 == rule }.count)
+        }
+    }
+
+    /// What CHECK requires, in order of dependency: the chains, the jumps, the address rules and
+    /// (with an isolating policy) the bridge's isolation rules.
+    static func missing(_ dump: IPTablesNATDump, _ a: FirewallAttachment, _ family: IPFamily, isolation bridge: String?) -> String? {
+        for chain in [FirewallNames.firewallForward, a.adminChain] where !dump.hasChain(chain) {
+            return "chain \(chain)"
+        }
+        var required = [forwardJump, adminJump(a.adminChain)] + addressRules(a, family)
+        if let bridge {
+            required.append(stage1Jump)
+            required += stage1(bridge, policy: a.ingressPolicy).bridge + stage2(bridge).bridge
+        }
+        return required.first { !dump.rules.contains($0) }.map { "rule \($0.line())" }
+    }
+}
