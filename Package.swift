@@ -64,6 +64,10 @@ let pluginLibraries: [Target] = [
     .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel", swiftSettings: lean),
     .target(name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
             path: "Sources/CNIPlugins/DHCP", swiftSettings: lean),
+    .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning", swiftSettings: lean),
+    .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR", swiftSettings: lean),
+    .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth", swiftSettings: lean),
+    .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF", swiftSettings: lean),
 ]
 
 let package = Package(
@@ -153,8 +157,8 @@ let package = Package(
         .testTarget(
             name: "PluginTests",
             dependencies: [
-                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "PluginKit",
-                "CNITestSupport",
+                "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
+                "Bandwidth", "VRF", "PluginKit", "CNITestSupport",
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),

@@ -9,8 +9,11 @@ Ours and the reference's alternate, so both see the same noise.
 
 usage: scripts/bench.py [--ours DIR] [--ref DIR] [-n N] [--masq-backend iptables|nftables] [--prev-result]
                        [--per-verb] [scenario ...]
-scenarios: loopback, ptp, bridge (default), and the single-interface plugins: macvlan, ipvlan, vlan,
-host-device, tap, dummy (`interfaces` for all six). Their node has a veth `uplink0` standing in for
+scenarios: loopback, ptp, bridge (default), the single-interface plugins: macvlan, ipvlan, vlan,
+host-device, tap, dummy (`interfaces` for all six), and the meta plugins: tuning, bandwidth, sbr, vrf
+(`meta` for all four), chained on a veth pair (`vh0` in the node, `eth0` in the container) that is
+made afresh, untimed, before every ADD (their DEL leaves the veth, as a chain's next DEL would
+delete it). Their node has a veth `uplink0` standing in for
 the NIC (the master; host-device moves it in and out). A plugin Debian does not ship (tap, dummy)
 is timed alone; one this kernel lacks (ipvlan, vlan, dummy) is reported as such: run the script in
 the VM for those (scripts/vm/run.sh -- scripts/bench.py ...), where timings are emulated.
@@ -28,10 +31,27 @@ from benchlib import spawn
 LABELS = {"loopback": "loopback ADD", "bridge": "bridge+host-local ADD+DEL", "ptp": "ptp+host-local ADD+DEL",
           "macvlan": "macvlan+host-local ADD+DEL", "ipvlan": "ipvlan+host-local ADD+DEL",
           "vlan": "vlan+host-local ADD+DEL", "host-device": "host-device+host-local ADD+DEL",
-          "tap": "tap+host-local ADD+DEL", "dummy": "dummy+host-local ADD+DEL"}
+          "tap": "tap+host-local ADD+DEL", "dummy": "dummy+host-local ADD+DEL",
+          "tuning": "tuning ADD+DEL", "bandwidth": "bandwidth ADD+DEL", "sbr": "sbr ADD+DEL", "vrf": "vrf ADD+DEL"}
 INTERFACES = ["macvlan", "ipvlan", "vlan", "host-device", "tap", "dummy"]
+META = ["tuning", "bandwidth", "sbr", "vrf"]
 # The link kind each needs from the kernel (probed in the node before timing).
-KERNEL = {"ipvlan": "ipvlan", "vlan": "vlan", "dummy": "dummy"}
+KERNEL = {"ipvlan": "ipvlan", "vlan": "vlan", "dummy": "dummy", "vrf": "vrf"}
+
+def meta_prev_result(netns):
+    return {"cniVersion": "1.0.0", "interfaces": [{"name": "vh0"}, {"name": "eth0", "sandbox": netns}],
+            "ips": [{"interface": 1, "address": "10.1.0.2/24", "gateway": "10.1.0.1"},
+                    {"interface": 1, "address": "fd01::2/64", "gateway": "fd01::1"}]}
+
+def meta_veth(container):
+    """The chained plugins' veth pair, made afresh (run in the node namespace)."""
+    subprocess.run(["ip", "link", "del", "vh0"], capture_output=True)
+    for cmd in (["link", "add", "vh0", "type", "veth", "peer", "name", "eth0", "netns", container],
+                ["link", "set", "vh0", "up"], ["addr", "add", "10.1.0.1/24", "dev", "vh0"]):
+        subprocess.run(["ip"] + cmd, check=True)
+    subprocess.run(["ip", "-n", container, "-batch", "-"], check=True, text=True, input="\n".join([
+        "link set eth0 up", "addr add 10.1.0.2/24 dev eth0", "addr add fd01::2/64 dev eth0 nodad",
+        "route add default via 10.1.0.1 dev eth0", "route add 192.168.50.0/24 via 10.1.0.1 dev eth0", ""]))
 
 def config(kind, datadir, masq_backend=None):
     ipam = {"type": "host-local", "subnet": "10.123.0.0/16", "dataDir": datadir}
@@ -47,6 +67,12 @@ def config(kind, datadir, masq_backend=None):
         extra = {"macvlan": {"master": "uplink0"}, "ipvlan": {"master": "uplink0"},
                  "vlan": {"master": "uplink0", "vlanId": 42}, "host-device": {"device": "uplink0"}}.get(kind, {})
         return {"cniVersion": "1.0.0", "name": "bench-" + kind, "type": kind, **extra, "ipam": ipam}
+    if kind in META:
+        extra = {"tuning": {"sysctl": {"net.core.somaxconn": "500"}, "mac": "02:c0:ff:ee:00:01", "mtu": 1400,
+                            "promisc": True, "allmulti": True, "dataDir": datadir},
+                 "bandwidth": {"ingressRate": 8000000, "ingressBurst": 80000, "egressRate": 8000000, "egressBurst": 80000},
+                 "vrf": {"vrfname": "blue"}}.get(kind, {})
+        return {"cniVersion": "1.0.0", "name": "bench-" + kind, "type": kind, **extra}
     raise SystemExit(f"unknown scenario {kind}")
 
 def inner(a):
@@ -58,7 +84,11 @@ def inner(a):
     verbs = {k: {"ADD": [], "DEL": []} for k in impls}
     for i in range(a.n + 3):  # 3 warm-up rounds
         for impl, bindir in impls.items():
-            stdin = json.dumps(config(a.kind, os.path.join(a.tmp, impl), a.masq_backend)).encode()
+            conf = config(a.kind, os.path.join(a.tmp, impl), a.masq_backend)
+            if a.kind in META:
+                meta_veth(os.path.basename(a.netns))
+                conf["prevResult"] = meta_prev_result(a.netns)
+            stdin = json.dumps(conf).encode()
             env = {"CNI_CONTAINERID": f"bench{i}", "CNI_NETNS": a.netns, "CNI_IFNAME": "eth0", "CNI_PATH": bindir}
             binary = os.path.join(bindir, a.kind)
             total = 0.0
@@ -90,13 +120,14 @@ def outer(a):
                 subprocess.run(["ip", "netns", "add", ns], check=True)
                 made.append(ns)
                 subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
-            if kind in INTERFACES:
+            if kind in INTERFACES or kind in META:
                 for cmd in (["link", "add", "uplink0", "type", "veth", "peer", "name", "wire0"],
                             ["link", "set", "uplink0", "up"], ["link", "set", "wire0", "up"]):
                     subprocess.run(["ip", "-n", node] + cmd, check=True)
                 probe = KERNEL.get(kind)
-                if probe and subprocess.run(["ip", "-n", node, "link", "add", "link", "uplink0", "name", "probe0",
-                                             "type", probe] + (["id", "5"] if probe == "vlan" else []),
+                link = [] if probe == "vrf" else ["link", "uplink0"]
+                if probe and subprocess.run(["ip", "-n", node, "link", "add"] + link + ["name", "probe0", "type", probe]
+                                            + (["id", "5"] if probe == "vlan" else []) + (["table", "5"] if probe == "vrf" else []),
                                             capture_output=True).returncode != 0:
                     print(f"{LABELS[kind]:<28} {'(this kernel lacks ' + probe + ')':>24}")
                     continue
@@ -143,9 +174,10 @@ def main():
     ap.add_argument("scenarios", nargs="*", default=["loopback", "ptp", "bridge"])
     a = ap.parse_args()
     a.ours, a.ref = os.path.abspath(a.ours), os.path.abspath(a.ref)
-    if "interfaces" in a.scenarios:
-        i = a.scenarios.index("interfaces")
-        a.scenarios[i:i + 1] = INTERFACES
+    for group, members in (("interfaces", INTERFACES), ("meta", META)):
+        if group in a.scenarios:
+            i = a.scenarios.index(group)
+            a.scenarios[i:i + 1] = members
     inner(a) if a.inner else outer(a)
 
 if __name__ == "__main__":

@@ -10,8 +10,7 @@ public enum FirewallNames {
     /// `utils.MustFormatHashWithPrefix(length, prefix, toHash)`: `prefix` followed by the lowercase hex of
     /// sha512(`toHash`), cut to `length` characters in all.
     public static func hash(length: Int, prefix: String = "", of toHash: String) -> String {
-        precondition(prefix.utf8.count < length && length <= 128, "invalid length")
-        return String((prefix + SHA512.hex(toHash)).prefix(length))
+        SHA512.name(length: length, prefix: prefix, of: toHash)
     }
 
     /// The iptables chain of one container on one network (ipMasq): `CNI-` + 24 hex of

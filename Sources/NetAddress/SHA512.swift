@@ -76,4 +76,12 @@ public enum SHA512 {
         0x113f9804bef90dae, 0x1b710b35131c471b, 0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc,
         0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817,
     ]
+
+    /// The reference's `utils.MustFormatHashWithPrefix(length, prefix, toHash)`: `prefix` followed
+    /// by the lowercase hex of sha512(`toHash`), cut to `length` characters in all (firewall chain
+    /// names, bandwidth's ifb devices).
+    public static func name(length: Int, prefix: String = "", of toHash: String) -> String {
+        precondition(prefix.utf8.count < length && length <= 128, "invalid length")
+        return String((prefix + hex(toHash)).prefix(length))
+    }
 }

@@ -17,13 +17,19 @@ struct MultiCallTests {
         }
         return names.sorted()
     }()
+    /// Every plugin the suite holds, by the name runtimes exec: a plugin whose library does not
+    /// register itself is missing from the binary, and from this list's comparison.
+    static let suite = [
+        "bandwidth", "bridge", "dhcp", "dummy", "firewall", "flannel", "host-device", "host-local", "ipvlan", "loopback",
+        "macvlan", "portmap", "ptp", "sbr", "static", "tap", "tuning", "vlan", "vrf",
+    ]
     let binary = Binaries.path("swift-cni")
 
     @Test func listsEveryPlugin() throws {
         let out = try Command.run([binary, "--list"])
         #expect(out.status == 0)
-        #expect(Set(["bridge", "host-local", "loopback", "ptp", "portmap"]).isSubset(of: Self.plugins))
-        #expect(out.stdout.split(separator: "\n").map(String.init).sorted() == Self.plugins)
+        #expect(Self.plugins == Self.suite)
+        #expect(out.stdout.split(separator: "\n").map(String.init).sorted() == Self.suite)
     }
 
     @Test func everyPluginNameIsALinkToTheOneBinary() throws {

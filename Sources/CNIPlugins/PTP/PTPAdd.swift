@@ -56,7 +56,8 @@ struct PTPAdd {
         ]
         result.assignIPs(toInterface: 1)
 
-        _ = try PTPLinks.configureContainer(result, addresses: addresses, ifName: ifName, in: container)
+        _ = try PTPLinks.configureContainer(
+            result, addresses: addresses, ifName: ifName, noDAD: !config.enableDAD, in: container)
         try PTPLinks.configureHost(pair.host, addresses: addresses, in: host)
         if config.ipMasq {
             let networks = addresses.map(\.address)

@@ -59,10 +59,15 @@ enum PTPLinks {
     ///
     /// (A veth cannot be IFF_POINTOPOINT, so a /32 address plus an on-link gateway route would
     /// leave the gateway outside the interface's subnet; this is the reference's workaround.)
+    /// With `noDAD` the addresses are added `nodad`: `accept_dad=0` alone still leaves them
+    /// tentative until the kernel's DAD work item runs after the link comes up (a moment, or
+    /// longer on a loaded node), and an address must be usable when ADD returns.
     static func configureContainer(
-        _ result: CNIResult, addresses: [GatewayedAddress], ifName: String, in container: NetworkStack
+        _ result: CNIResult, addresses: [GatewayedAddress], ifName: String, noDAD: Bool, in container: NetworkStack
     ) throws -> Link {
-        let link = try InterfaceConfiguration(result: result, ifName: ifName).apply(in: container)
+        var interface = try InterfaceConfiguration(result: result, ifName: ifName)
+        if noDAD { interface.addressFlags.insert(.noDAD) }
+        let link = try interface.apply(in: container)
         let netlink = container.netlink
         for entry in addresses {
             let subnet = entry.address.network

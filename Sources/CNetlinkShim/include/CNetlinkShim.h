@@ -1,7 +1,8 @@
 #ifndef CNETLINKSHIM_H
 #define CNETLINKSHIM_H
-// Kernel headers for rtnetlink, nftables and conntrack, plus what Swift cannot import directly:
-// function-like macros (NLMSG_*, RTA_*, MNL_ALIGN) and the _GNU_SOURCE calls setns/unshare/pipe2.
+// Kernel headers for rtnetlink (links, routes, rules, traffic control), nftables and conntrack,
+// plus what Swift cannot import directly: function-like macros (NLMSG_*, RTA_*, MNL_ALIGN) and
+// the _GNU_SOURCE calls setns/unshare/pipe2.
 //
 // glibc's <netinet/in.h> must come before any <linux/...> header that pulls in <linux/in.h>,
 // otherwise struct in_addr & co. are defined twice.
@@ -32,6 +33,11 @@
 #include <linux/filter.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+// Policy rules and traffic control (sbr, bandwidth).
+#include <linux/fib_rules.h>
+#include <linux/pkt_sched.h>
+#include <linux/pkt_cls.h>
+#include <linux/tc_act/tc_mirred.h>
 
 /// setns(2); needs _GNU_SOURCE, which Swift's Glibc module does not define.
 int cni_setns(int fd, int nstype);

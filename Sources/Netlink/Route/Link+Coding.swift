@@ -18,6 +18,7 @@ extension Link {
             mac: attributes[ty(IFLA_ADDRESS)].flatMap { MACAddress(bytes: $0.payload) },
             hardwareType: payload.integer(UInt16.self, at: 2)!
         )
+        txQueueLength = attributes[ty(IFLA_TXQLEN)]?.u32
         masterIndex = attributes[ty(IFLA_MASTER)]?.s32.flatMap { $0 == 0 ? nil : $0 }
         alias = attributes[ty(IFLA_IFALIAS)].map(\.string).flatMap { $0.isEmpty ? nil : $0 }
         linkIndex = attributes[ty(IFLA_LINK)]?.s32.flatMap { $0 == 0 ? nil : $0 }
@@ -50,6 +51,7 @@ extension Link {
             b.put(ty(IFLA_MTU), u32: mtu)
             b.put(ty(IFLA_OPERSTATE), u8: operState.rawValue)
             if let mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
+            if let txQueueLength { b.put(ty(IFLA_TXQLEN), u32: txQueueLength) }
             if let masterIndex { b.put(ty(IFLA_MASTER), u32: UInt32(bitPattern: masterIndex)) }
             if let alias { b.put(ty(IFLA_IFALIAS), string: alias) }
             if let linkIndex { b.put(ty(IFLA_LINK), u32: UInt32(bitPattern: linkIndex)) }

@@ -19,6 +19,8 @@ public struct Link: Hashable, Sendable {
     public var mtu: UInt32
     /// Hardware address (`IFLA_ADDRESS`), when it is a 6-byte Ethernet address.
     public var mac: MACAddress?
+    /// Transmit queue length (`IFLA_TXQLEN`), `qlen` in `ip link show`.
+    public var txQueueLength: UInt32?
     /// ARP hardware type (`ifi_type`, `ARPHRD_ETHER` = 1, `ARPHRD_LOOPBACK` = 772).
     public var hardwareType: UInt16
     /// The interface's alias (`IFLA_IFALIAS`, `ip link set <dev> alias <text>`); nil when unset.
@@ -52,6 +54,10 @@ public struct Link: Hashable, Sendable {
         self.hardwareType = hardwareType
     }
 
+    /// Receives all multicast frames (`IFF_ALLMULTI`), what `ip link set X allmulticast on` changes.
+    public var isAllMulticast: Bool { flags.contains(.allMulticast) }
+    /// In promiscuous mode (`IFF_PROMISC`).
+    public var isPromiscuous: Bool { flags.contains(.promiscuous) }
     /// Administratively up (`IFF_UP`), what `ip link set X up` changes.
     public var isUp: Bool { flags.contains(.up) }
     /// Operationally up: the kernel reports `IF_OPER_UP` (carrier and peer up for a veth).

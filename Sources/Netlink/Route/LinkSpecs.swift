@@ -77,10 +77,14 @@ public struct LinkSpec: Hashable, Sendable {
     public var mtu: UInt32?
     /// MAC address; nil lets the kernel choose (ipvlan always takes the parent's).
     public var mac: MACAddress?
+    /// Transmit queue length (`txqueuelen`); nil for the kind's default.
+    public var txQueueLength: UInt32?
+    /// Created administratively up (`ip link add ... up`), saving a second request.
+    public var up: Bool
 
     public init(
         name: String, type: LinkType, parentIndex: Int32? = nil, namespaceFD: Int32? = nil, mtu: UInt32? = nil,
-        mac: MACAddress? = nil
+        mac: MACAddress? = nil, txQueueLength: UInt32? = nil, up: Bool = false
     ) {
         self.name = name
         self.type = type
@@ -88,6 +92,8 @@ public struct LinkSpec: Hashable, Sendable {
         self.namespaceFD = namespaceFD
         self.mtu = mtu
         self.mac = mac
+        self.txQueueLength = txQueueLength
+        self.up = up
     }
 }
 
@@ -104,6 +110,10 @@ public struct LinkChanges: Hashable, Sendable {
     public var masterIndex: Int32?
     /// `promisc on|off`.
     public var promiscuous: Bool?
+    /// `allmulticast on|off`.
+    public var allMulticast: Bool?
+    /// `txqueuelen <n>`.
+    public var txQueueLength: UInt32?
     /// `name <name>` (the kernel renames only links that are down).
     public var name: String?
     /// `alias <text>`; "" removes the alias.
@@ -114,13 +124,16 @@ public struct LinkChanges: Hashable, Sendable {
 
     public init(
         up: Bool? = nil, mtu: UInt32? = nil, mac: MACAddress? = nil, masterIndex: Int32? = nil, promiscuous: Bool? = nil,
-        name: String? = nil, alias: String? = nil, namespaceFD: Int32? = nil
+        allMulticast: Bool? = nil, txQueueLength: UInt32? = nil, name: String? = nil, alias: String? = nil,
+        namespaceFD: Int32? = nil
     ) {
         self.up = up
         self.mtu = mtu
         self.mac = mac
         self.masterIndex = masterIndex
         self.promiscuous = promiscuous
+        self.allMulticast = allMulticast
+        self.txQueueLength = txQueueLength
         self.name = name
         self.alias = alias
         self.namespaceFD = namespaceFD
@@ -137,6 +150,8 @@ public struct LinkChanges: Hashable, Sendable {
         if let mac { add("address \(mac)") }
         if let masterIndex { add(masterIndex == 0 ? "nomaster" : "master #\(masterIndex)") }
         if let promiscuous { add("promisc \(promiscuous ? "on" : "off")") }
+        if let allMulticast { add("allmulticast \(allMulticast ? "on" : "off")") }
+        if let txQueueLength { add("txqueuelen \(txQueueLength)") }
         if let name { add("name \(name)") }
         if let alias { add(alias.isEmpty ? "alias \"\"" : "alias \(alias)") }
         if let namespaceFD { add("netns fd \(namespaceFD)") }

@@ -19,6 +19,8 @@ public enum LinkType: Hashable, Sendable {
     case ipvlan(mode: IPVLANMode, flag: IPVLANFlag = .bridge)
     /// `type vrf table <table>`: a VRF device whose routes live in `table`.
     case vrf(table: UInt32)
+    /// `type ifb`: an intermediate functional block, where redirected traffic is shaped.
+    case ifb
 
     /// The kernel's name for the kind (`IFLA_INFO_KIND`).
     public var kind: LinkKind {
@@ -29,6 +31,7 @@ public enum LinkType: Hashable, Sendable {
         case .vlan: return .other("vlan")
         case .ipvlan: return .other("ipvlan")
         case .vrf: return .other("vrf")
+        case .ifb: return .other("ifb")
         }
     }
 
@@ -41,13 +44,14 @@ public enum LinkType: Hashable, Sendable {
         case .vlan(let id): return "vlan id \(id)"
         case .ipvlan(let mode, let flag): return "ipvlan mode \(mode) \(flag)"
         case .vrf(let table): return "vrf table \(table)"
+        case .ifb: return "ifb"
         }
     }
 
     /// Writes `IFLA_INFO_DATA` (nothing for a kind without settings).
     func encodeData(into b: inout MessageBuilder) {
         switch self {
-        case .dummy:
+        case .dummy, .ifb:
             return
         case .macvlan(let mode, let queue):
             b.nest(ty(IFLA_INFO_DATA)) { data in
@@ -74,6 +78,8 @@ public enum LinkType: Hashable, Sendable {
         switch kind {
         case "dummy":
             self = .dummy
+        case "ifb":
+            self = .ifb
         case "macvlan":
             guard let mode = data?[ty(IFLA_MACVLAN_MODE)]?.u32.flatMap(MACVLANMode.init(rawValue:)) else { return nil }
             self = .macvlan(mode: mode, broadcastQueueLength: data?[ty(IFLA_MACVLAN_BC_QUEUE_LEN)]?.u32)

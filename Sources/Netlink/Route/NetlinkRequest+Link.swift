@@ -84,19 +84,21 @@ extension NetlinkRequest {
         }
     }
 
-    /// `RTM_NEWLINK` creating a link of a kind without a peer (dummy, vlan, ipvlan, vrf).
+    /// `RTM_NEWLINK` creating a link of a kind without a peer (dummy, vlan, ipvlan, vrf, ifb).
     ///
     /// ```
-    /// ifinfomsg | IFLA_IFNAME name | [IFLA_MTU] | [IFLA_ADDRESS] | [IFLA_LINK parent] | [IFLA_NET_NS_FD]
-    /// | IFLA_LINKINFO { IFLA_INFO_KIND kind | [IFLA_INFO_DATA { kind settings }] }
+    /// ifinfomsg [IFF_UP] | IFLA_IFNAME name | [IFLA_MTU] | [IFLA_TXQLEN] | [IFLA_ADDRESS] | [IFLA_LINK parent]
+    /// | [IFLA_NET_NS_FD] | IFLA_LINKINFO { IFLA_INFO_KIND kind | [IFLA_INFO_DATA { kind settings }] }
     /// ```
     public static func newLink(_ spec: LinkSpec) -> NetlinkRequest {
-        NetlinkRequest(
+        let up = spec.up ? InterfaceFlags.up.rawValue : 0
+        return NetlinkRequest(
             "add link \(spec.name) (\(spec.type.summary))", type: ty(RTM_NEWLINK), flags: RequestFlags.createExclusive
         ) { b in
-            b.append(header: linkHeader())
+            b.append(header: linkHeader(flags: up, change: up))
             b.put(ty(IFLA_IFNAME), string: spec.name)
             if let mtu = spec.mtu { b.put(ty(IFLA_MTU), u32: mtu) }
+            if let qlen = spec.txQueueLength { b.put(ty(IFLA_TXQLEN), u32: qlen) }
             if let mac = spec.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             if let parent = spec.parentIndex { b.put(ty(IFLA_LINK), u32: UInt32(bitPattern: parent)) }
             if let fd = spec.namespaceFD { b.put(ty(IFLA_NET_NS_FD), u32: UInt32(bitPattern: fd)) }
@@ -119,11 +121,16 @@ extension NetlinkRequest {
             change |= InterfaceFlags.promiscuous.rawValue
             if promiscuous { flags |= InterfaceFlags.promiscuous.rawValue }
         }
+        if let allMulticast = changes.allMulticast {
+            change |= InterfaceFlags.allMulticast.rawValue
+            if allMulticast { flags |= InterfaceFlags.allMulticast.rawValue }
+        }
         return NetlinkRequest("set link \(name) \(changes.summary)", type: ty(RTM_SETLINK), flags: RequestFlags.change) { b in
             b.append(header: linkHeader(index: index, flags: flags, change: change))
             if let mtu = changes.mtu { b.put(ty(IFLA_MTU), u32: mtu) }
             if let mac = changes.mac { b.put(ty(IFLA_ADDRESS), bytes: mac.bytes) }
             if let master = changes.masterIndex { b.put(ty(IFLA_MASTER), u32: UInt32(bitPattern: master)) }
+            if let qlen = changes.txQueueLength { b.put(ty(IFLA_TXQLEN), u32: qlen) }
             if let name = changes.name { b.put(ty(IFLA_IFNAME), string: name) }
             // An empty alias is an attribute without payload (not even a NUL), as iproute2 sends it.
             if let alias = changes.alias { b.put(ty(IFLA_IFALIAS), bytes: alias.isEmpty ? [] : Array(alias.utf8) + [0]) }

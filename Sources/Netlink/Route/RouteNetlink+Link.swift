@@ -27,8 +27,8 @@ extension RouteNetlink {
         try execute(.newBridge(spec))
     }
 
-    /// Creates a dummy, macvlan, vlan, ipvlan or vrf link, possibly straight into another namespace.
-    /// Equivalent to `ip link add [link <parent>] name <name> [netns <ns>] type <kind> ...`.
+    /// Creates a dummy, macvlan, vlan, ipvlan, vrf or ifb link, possibly straight into another
+    /// namespace. Equivalent to `ip link add [link <parent>] name <name> [netns <ns>] [up] type <kind> ...`.
     public func addLink(_ spec: LinkSpec) throws {
         try execute(.newLink(spec))
     }
@@ -67,6 +67,16 @@ extension RouteNetlink {
     /// Turns promiscuous mode on or off. Equivalent to `ip link set <dev> promisc on|off`.
     public func setPromiscuous(_ link: Link, _ on: Bool) throws {
         try setLink(link, LinkChanges(promiscuous: on))
+    }
+
+    /// Turns all-multicast mode on or off. Equivalent to `ip link set <dev> allmulticast on|off`.
+    public func setAllMulticast(_ link: Link, _ on: Bool) throws {
+        try setLink(link, LinkChanges(allMulticast: on))
+    }
+
+    /// Sets the transmit queue length. Equivalent to `ip link set <dev> txqueuelen <n>`.
+    public func setTxQueueLength(_ link: Link, _ length: UInt32) throws {
+        try setLink(link, LinkChanges(txQueueLength: length))
     }
 
     /// Renames a link (which must be down). Equivalent to `ip link set <dev> name <name>`.

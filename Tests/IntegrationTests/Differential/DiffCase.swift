@@ -32,6 +32,9 @@ struct DiffPlugin: Sendable {
     var files: [String: String] = [:]
     /// Whether the host's iptables filter tables are captured too (plugins that write there).
     var filterTables = false
+    /// Shell commands printing more state in `@@<section>` blocks after each verb (`$1` host,
+    /// `$2` container): what the standard capture does not show (tc, policy rules, sysctls).
+    var capture: String = ""
 
     static let bridge = DiffPlugin(binary: "bridge", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
     static let ptp = DiffPlugin(binary: "ptp", namespaces: .hostAndContainer, delPrevResult: .fromAdd)
@@ -143,7 +146,8 @@ struct IPAMRowBuilder {
 
 /// The table: every plugin's rows, in report order. A plugin added later adds its rows here.
 enum DiffTable {
-    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + firewall
+    static let all: [DiffCase] = bridge + ptp + loopback + hostLocal + portmap + macvlan + hostDevice + firewall + tuning + bandwidth + sbr
+        + vrf
 
     static func index(of row: DiffCase) -> Int { all.firstIndex { $0.id == row.id } ?? -1 }
 

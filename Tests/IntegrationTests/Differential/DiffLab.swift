@@ -44,16 +44,20 @@ struct DiffSide: Sendable {
     func capture() throws -> [String: [String]] {
         var sections: [String: [String]] = [:]
         if host != nil || container != nil {
-            let out = try Command.run([
-                "/bin/sh", "-c", DiffLab.captureScript, "capture", host ?? "", container ?? "", plugin.filterTables ? "filter" : "",
-            ])
-            var current = ""
-            for line in out.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("@@") {
-                    current = String(line.dropFirst(2))
-                    sections[current, default: []] = []
-                } else if !current.isEmpty {
-                    sections[current, default: []].append(String(line))
+            let scripts = [
+                ["/bin/sh", "-c", DiffLab.captureScript, "capture", host ?? "", container ?? "", plugin.filterTables ? "filter" : ""],
+                plugin.capture.isEmpty ? [] : ["/bin/sh", "-c", plugin.capture, "capture", host ?? "", container ?? ""],
+            ]
+            for argv in scripts where !argv.isEmpty {
+                let out = try Command.run(argv)
+                var current = ""
+                for line in out.stdout.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if line.hasPrefix("@@") {
+                        current = String(line.dropFirst(2))
+                        sections[current, default: []] = []
+                    } else if !current.isEmpty {
+                        sections[current, default: []].append(String(line))
+                    }
                 }
             }
         }

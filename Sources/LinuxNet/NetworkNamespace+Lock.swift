@@ -1,0 +1,19 @@
+import Glibc
+import SystemPackage
+
+extension NetworkNamespace {
+    /// Takes an exclusive `flock` on the namespace file, waiting for other holders: plugins that
+    /// read and then change state inside a container namespace (sbr's choice of a free routing
+    /// table) serialise on it, as the reference's do (`filemutex` on the same path), so ours and
+    /// theirs exclude each other too. Held until ``unlock()`` or until the value is released.
+    public func lock() throws(NamespaceError) {
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw NamespaceError.from(Errno(rawValue: errno), path: path, doing: "lock") }
+        }
+    }
+
+    /// Releases ``lock()``.
+    public func unlock() {
+        _ = flock(descriptor, LOCK_UN)
+    }
+}
