@@ -114,7 +114,10 @@ def main():
     if len(names) < 100:
         sys.exit(f"only {len(names)} functions named: was the build made with --symbols?")
     with open(a.o, "w") as f:
-        f.write("".join(f".text.{n}\n" for n in names))
+        # Static constructors run at every exec, from `.text.startup` (the runtime's, built by
+        # clang) or `.text.startup.NAME` (libstdc++'s, built by GCC): all of them first.
+        ctors = [f".text.startup.{n}\n" for n in names if n.startswith("_GLOBAL__sub_I_")]
+        f.write(".text.startup\n" + "".join(ctors) + "".join(f".text.{n}\n" for n in names))
     print(f"{len(names)} functions -> {a.o}")
 
 
