@@ -46,12 +46,13 @@ public struct VethPluginConfig: Sendable, Hashable {
         enableDAD = try object["enabledad"].bool() ?? false
     }
 
-    /// What teardown needs, read without failing: a key that does not read is taken as unset, so
-    /// a config that no longer validates cannot keep an attachment from being cleaned up.
-    public init(lenient config: NetworkConfig, _ object: GoObject) {
+    /// What DEL and GC need, read by the teardown rule (``GoValue/readable(_:)``), so that a config
+    /// that no longer validates cannot keep an attachment from being cleaned up: the IPAM type
+    /// (unset when `ipam` does not read) and `ipMasq` (on when it does not read).
+    public init(teardown config: NetworkConfig, _ object: GoObject) {
         network = config.name
         ipamType = config.ipam?.type ?? ""
-        ipMasq = ((try? object["ipMasq"].bool()) ?? nil) ?? false
+        ipMasq = object["ipMasq"].cleanupFlag
         ipMasqBackend = nil
         mtu = nil
         enableDAD = false
@@ -82,9 +83,19 @@ public struct VethPluginConfig: Sendable, Hashable {
 extension NetworkConfig {
     /// `prevResult`, for the verbs that run chained and need it (CHECK; portmap's ADD): without
     /// one the request is incomplete, code 7 with `message` (the reference's words).
-    public func requirePrevResult(_ message: String = "Required prevResult missing") throws(CNIError) -> CNIResult {
-        guard let prevResult else { throw CNIError(.invalidNetworkConfig, message) }
-        return prevResult
+    public func requirePrevResult(_ message: String = Optional<CNIResult>.missingPrevResult) throws(CNIError) -> CNIResult {
+        try prevResult.requiredPrevResult(message)
+    }
+}
+
+extension Optional where Wrapped == CNIResult {
+    /// The reference's words for a chained verb without `prevResult`.
+    public static let missingPrevResult = "Required prevResult missing"
+
+    /// A `prevResult` decoded earlier, which the verb needs: code 7 with `message` when there is none.
+    public func requiredPrevResult(_ message: String = missingPrevResult) throws(CNIError) -> CNIResult {
+        guard let self else { throw CNIError(.invalidNetworkConfig, message) }
+        return self
     }
 }
 

@@ -156,6 +156,20 @@ import Testing
         #expect(try p?["s"].string() == "x")
     }
 
+    /// Types with their own `UnmarshalJSON` that decode into a fresh value (`types.Route`, the
+    /// result `IPConfig`s) replace the element instead: host-local's `routes` twice keeps no `gw`
+    /// of the first array (Debian's 1.1.1 answers `[{"dst":"10.3.0.0/16"}]`).
+    @Test func typesThatDecodeThemselvesReplaceWhole() throws {
+        let text = #"{"l":[{"dst":"10.1.0.0/16","gw":"10.0.0.1"},{"dst":"10.2.0.0/16"}],"l":[{"dst":"10.3.0.0/16"}]}"#
+        let routes = try (root(text)["l"].slice() ?? []).map { try CNIResult.Route($0.pointee!) }
+        #expect(routes == [CNIResult.Route(dst: IPNetwork("10.3.0.0/16")!)])
+        // Every value stored is still decoded: a bad earlier one fails.
+        #expect(readError { _ = try root(#"{"l":[{"dst":5}],"l":[{"dst":"10.3.0.0/16"}]}"#)["l"].slice()?.map { try CNIResult.Route($0) } }?.kind == .type)
+        let result = try CNIResult(
+            json: JSONValue(parsing: #"{"cniVersion":"1.0.0","ips":[{"address":"10.0.0.2/24","gateway":"10.0.0.1"}],"ips":[{"address":"10.0.0.3/24"}]}"#))
+        #expect(result.ips.map(\.gateway) == [nil])
+    }
+
     // MARK: Numbers
 
     @Test func integersTakeIntegerLiteralsOnly() throws {

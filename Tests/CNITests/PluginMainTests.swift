@@ -235,6 +235,25 @@ func run(
         #expect(r.error?["code"] == 6)
         #expect(r.error?["msg"] == #"network config: "ipam" must be an object, found an array"#)
     }
+
+    /// The teardown rule: DEL and GC fail only on the envelope. Mistyped spec keys are unset,
+    /// `CNI_ARGS` is not checked; a bad name, version or JSON still fails them.
+    @Test func deleteAndGCFailOnlyOnTheEnvelope() {
+        let mistyped = #"{"cniVersion":"1.1.0","name":"n","ipam":[],"dns":"x","capabilities":[],"prevResult":"x","cni.dev/valid-attachments":{}}"#
+        for command in ["DEL", "GC"] {
+            let plugin = RecordingPlugin(knownArgs: ["IP"])
+            let r = run(plugin, request(command, ["CNI_ARGS": "ip=10.1.2.9;x"]), stdin: mistyped)
+            #expect(r.status == 0, "\(command): \(r.stdout)")
+            let config = plugin.calls.first?.1.config
+            #expect(config?.ipam == nil && config?.dns == nil && config?.rawPrevResult == nil && config?.validAttachments == nil)
+            #expect(plugin.calls.first?.1.args.ip == nil)
+            #expect(run(plugin, request(command), stdin: #"{"cniVersion":"1.1.0","name":"n/x"}"#).error?["code"] == 7)
+            #expect(run(plugin, request(command), stdin: #"{"cniVersion":"9.9.9","name":"n"}"#).error?["code"] == 1)
+            #expect(run(plugin, request(command), stdin: #"{"cniVersion":"1.1.0","name":"n""#).error?["code"] == 6)
+        }
+        #expect(run(RecordingPlugin(), request("CHECK"), stdin: mistyped).error?["code"] == 6)
+        #expect(run(RecordingPlugin(knownArgs: ["IP"]), request("STATUS", ["CNI_ARGS": "x"]), stdin: #"{"cniVersion":"1.1.0","name":"n"}"#).error?["code"] == 4)
+    }
 }
 
 @Suite struct PluginMainSuccessTests {

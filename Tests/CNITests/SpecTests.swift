@@ -105,7 +105,7 @@ import Testing
         #expect(config.dns == DNS(nameservers: ["10.1.2.1"], search: ["a"]))
         #expect(config.capabilities == ["portMappings": true, "ips": false])
         #expect(config.validAttachments == [ValidAttachment(containerID: "c1", ifName: "eth0")])
-        #expect(config.prevResult?.ips.first?.address == IPNetwork("10.1.2.3/24"))
+        #expect(try config.prevResult?.ips.first?.address == IPNetwork("10.1.2.3/24"))
         #expect(config.raw.keys.first == "cniVersion")
         #expect(config.raw["bridge"] == "cni0")
         #expect(try config.version == .v1_1_0)
@@ -134,20 +134,24 @@ import Testing
         // Nothing set in dns: no override.
         #expect(config.dns == nil)
         // prevResult went through a Go map: 1.0 became an int.
-        #expect(config.prevResult?.ips.first?.interface == 1)
+        #expect(try config.prevResult?.ips.first?.interface == 1)
         #expect(try NetworkConfig(json: ["dns": ["nameservers": []]]).dns == DNS())
         #expect(try NetworkConfig(json: ["ipam": nil]).ipam == nil)
-        #expect(try NetworkConfig(json: ["prevResult": nil]).prevResult == nil)
+        #expect(try NetworkConfig(json: ["prevResult": nil]).rawPrevResult == nil)
     }
 
-    /// The IPAM plugins read the config without the spec's keys, so those do not fail them.
+    /// The IPAM plugins, and DEL and GC of every plugin, read the config leniently: a spec key
+    /// that does not read is unset instead of failing the request; the others still count.
     @Test func lenientConfigIgnoresMistypedSpecKeys() throws {
         let text = Array(#"{"name":"n","type":5,"dns":7,"capabilities":[],"prevResult":"x","ipam":{"type":"host-local"},"cni.dev/valid-attachments":[{"containerID":"c","ifname":"e"}]}"#.utf8)
         #expect(throws: CNIError.self) { try NetworkConfig(bytes: text) }
         let config = try NetworkConfig(bytes: text, lenient: true)
-        #expect(config.type == "" && config.dns == nil && config.capabilities.isEmpty && config.prevResult == nil)
+        #expect(config.type == "" && config.dns == nil && config.capabilities.isEmpty && config.rawPrevResult == nil)
         #expect(config.ipam?.type == "host-local")
         #expect(config.validAttachments == [ValidAttachment(containerID: "c", ifName: "e")])
+        // A prevResult that reads as a map is kept, for teardown to use if it decodes.
+        let withPrevious = try NetworkConfig(bytes: Array(#"{"cniVersion":"1.0.0","dns":7,"prevResult":{"ips":[{"address":"10.1.2.3/24"}]}}"#.utf8), lenient: true)
+        #expect(withPrevious.readablePrevResult?.ips.map(\.address) == [IPNetwork("10.1.2.3/24")!])
     }
 
     @Test func minimalConfig() throws {
@@ -155,7 +159,7 @@ import Testing
         #expect(config.cniVersion == "")
         #expect(try config.version == .v0_1_0)
         #expect(config.ipam == nil)
-        #expect(config.prevResult == nil)
+        #expect(try config.prevResult == nil)
         #expect(config.validAttachments == nil)
     }
 
@@ -171,9 +175,22 @@ import Testing
             "cniVersion": "0.4.0",
             "prevResult": ["ips": [["version": "4", "address": "10.0.0.2/8"]]],
         ])
-        #expect(config.prevResult?.cniVersion == "0.4.0")
+        #expect(try config.prevResult?.cniVersion == "0.4.0")
+        // It is decoded when a verb asks for it, so only the verbs that use it fail on it.
+        let notAResult = try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": ["ips": [[:]]]])
         #expect(throws: CNIError(.decodingFailure, #"could not parse prevResult: result: "ips.0.address" is missing"#)) {
-            try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": ["ips": [[:]]]])
+            try notAResult.prevResult
+        }
+        #expect(notAResult.readablePrevResult == nil)
+        // libcni supplies the config's version under "CNIVersion"; the result's own wins, and a
+        // result of another shape is refused, 0.1.0/0.2.0 included.
+        let other = try NetworkConfig(json: ["cniVersion": "0.2.0", "prevResult": ["cniVersion": "1.0.0", "ips": []]])
+        #expect(throws: CNIError(.decodingFailure, #"could not parse prevResult: result type supports [ 0.1.0 0.2.0] but unmarshalled CNIVersion is "1.0.0""#)) {
+            try other.prevResult
+        }
+        let emptyVersion = try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": ["cniVersion": "", "ips": []]])
+        #expect(throws: CNIError(.decodingFailure, #"could not parse prevResult: result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is """#)) {
+            try emptyVersion.prevResult
         }
         #expect(throws: CNIError(.decodingFailure, #"network config: "prevResult" must be an object, found an array"#)) {
             try NetworkConfig(json: ["cniVersion": "1.0.0", "prevResult": []])

@@ -140,6 +140,23 @@ import Testing
         #expect(call.command == "GC" && call.stdin.contains(#""cni.dev/valid-attachments":[{"containerID":"a2","ifname":"eth0"}]"#))
     }
 
+    /// The teardown rule: options that no longer read stop neither DEL (the stored config is
+    /// delegated) nor GC (stale stored configs go; the delegate, which the config no longer
+    /// describes, is left out).
+    @Test func deleteAndGCWithOptionsThatNoLongerRead() throws {
+        let node = try Node()
+        for id in ["a1", "a2"] { #expect(try node.run("ADD", node.config(), containerID: id).succeeded) }
+        let broken = #","subnetFile":7,"delegate":5,"ipam":"x","runtimeConfig":[]"#
+        #expect(try !node.run("ADD", node.config(broken), containerID: "a3").succeeded)
+        let del = try node.run("DEL", node.config(broken), containerID: "a1")
+        #expect(del.succeeded, "\(del.stdout)")
+        #expect(node.calls.last?.command == "DEL" && node.calls.last?.stdin == Self.expected && node.stored("a1") == nil)
+        let calls = node.calls.count
+        let gc = try node.run("GC", node.config(broken + #","cni.dev/valid-attachments":[]"#, version: "1.1.0"))
+        #expect(gc.succeeded, "\(gc.stdout)")
+        #expect(node.stored("a2") == nil && node.calls.count == calls)
+    }
+
     @Test func statusNeedsTheSubnetFileThenAsksTheDelegate() throws {
         let node = try Node()
         #expect(try node.run("STATUS", node.config(version: "1.1.0")).succeeded)

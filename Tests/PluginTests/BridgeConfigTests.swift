@@ -119,12 +119,18 @@ import Testing
         #expect(try parse(#""dns":{"search":[]}"#).dns == DNS())
     }
 
-    @Test func lenientReadingForDelete() throws {
+    @Test func teardownReadingForDelete() throws {
         let text = #"{"cniVersion":"1.0.0","name":"net1","type":"bridge","vlan":9999,"hairpinMode":true,"promiscMode":true,"ipMasq":true,"macspoofchk":"true","ipam":{"type":"host-local"}}"#
         let config = try NetworkConfig(bytes: Array(text.utf8))
         #expect(throws: BridgeError.self) { try BridgeConfig(config, args: CNIArgs("")) }
-        let lenient = BridgeConfig(lenient: config)
-        #expect(lenient.ipMasq && lenient.macSpoofCheck && lenient.isLayer3 && lenient.network == "net1")
+        let teardown = BridgeConfig(teardown: config)
+        #expect(teardown.ipMasq && teardown.macSpoofCheck && teardown.isLayer3 && teardown.network == "net1")
+        // Flags that switch a cleanup on count as on when they do not read; the rest is unset.
+        let mistyped = #"{"cniVersion":"1.0.0","name":"net1","type":"bridge","ipMasq":1,"macspoofchk":"yes","bridge":5,"ipam":{"type":"host-local"}}"#
+        let unreadable = BridgeConfig(teardown: try NetworkConfig(bytes: Array(mistyped.utf8)))
+        #expect(unreadable.ipMasq && unreadable.macSpoofCheck && unreadable.bridge == "cni0")
+        let plain = BridgeConfig(teardown: try NetworkConfig(bytes: Array(#"{"cniVersion":"1.0.0","name":"n","type":"bridge"}"#.utf8)))
+        #expect(!plain.ipMasq && !plain.macSpoofCheck && !plain.isLayer3)
     }
 }
 

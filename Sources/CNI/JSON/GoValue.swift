@@ -203,6 +203,22 @@ public struct GoValue: Sendable {
         return GoValue(first: head, rest: kept, parent: parent, subject: subject)
     }
 
+    /// A Go type with its own `UnmarshalJSON` that decodes into a fresh value and assigns it whole
+    /// (`types.Route`, libcni's result `IPConfig`s): each value stored is read by `read` on its own
+    /// (an earlier one must read too, as Go decodes it) and the last one wins, so repeated objects
+    /// replace rather than merge. `null` is skipped; nil when nothing else was stored.
+    public func whole<T>(_ read: (GoValue) throws(GoReadError) -> T) throws(GoReadError) -> T? {
+        if rest.isEmpty {
+            guard let first, !first.value.isNull else { return nil }
+            return try read(self)
+        }
+        var out: T?
+        for item in items where !item.value.isNull {
+            out = try read(GoValue(first: item, parent: parent, subject: subject))
+        }
+        return out
+    }
+
     /// Go `interface{}`: the last value stored, whole; nil for `null` or when absent.
     public func any() -> JSONValue? {
         guard let v = last, !v.isNull else { return nil }

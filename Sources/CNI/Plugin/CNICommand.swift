@@ -18,6 +18,10 @@ public enum CNICommand: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// DEL and GC: the verbs that tear down, which the teardown rule (``GoValue/readable(_:)``)
+    /// lets fail only on the envelope, never on a plugin's own options.
+    public var tearsDown: Bool { self == .delete || self == .gc }
+
     /// The lowest config version that may use this verb (CHECK 0.4.0, GC/STATUS 1.1.0).
     var minimumVersion: CNIVersion? {
         switch self {

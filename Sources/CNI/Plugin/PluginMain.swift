@@ -15,7 +15,9 @@
 ///    `CNI_NETNS_OVERRIDE=1|true`. (skel checks after the verb ran; checking first means a
 ///    mistaken request never touches the host's own namespace.)
 /// 8. common config keys (code 6) and, for plugins declaring ``CNIPlugin/knownArgs``,
-///    `CNI_ARGS` (code 4).
+///    `CNI_ARGS` (code 4) — except for DEL and GC, which steps 1–7 alone may refuse (the
+///    teardown rule, ``GoValue/readable(_:)``): there the common keys are read leniently
+///    (``NetworkConfig/init(json:lenient:)``) and `CNI_ARGS` is not checked.
 public enum PluginMain {
     /// Runs `plugin` for this process's request and exits: 0 on success, 1 after printing an error.
     public static func run(_ plugin: some CNIPlugin, about: String, environment: PluginEnvironment = .process) -> Never {
@@ -98,9 +100,9 @@ private struct Dispatcher<Plugin: CNIPlugin> {
                 throw CNIError(.invalidNetNS, "plugin's netns and netns from CNI_NETNS should not be the same")
             }
         }
-        let config = try NetworkConfig(json: json, lenient: !plugin.embedsNetConf)
+        let config = try NetworkConfig(json: json, lenient: !plugin.embedsNetConf || command.tearsDown)
         let args = CNIArgs(variable("CNI_ARGS"))
-        if let known = plugin.knownArgs { try args.validate(knownKeys: known) }
+        if let known = plugin.knownArgs, !command.tearsDown { try args.validate(knownKeys: known) }
         var variables: [String: String] = [:]
         for name in Self.requestVariables { variables[name] = env.getenv(name) }
         let context = PluginContext(

@@ -19,9 +19,9 @@ enum ResultFormat {
     }
 
     /// The versions libcni's result type for this shape accepts in a result's own `cniVersion`.
-    var accepted: [String]? {
+    var accepted: [String] {
         switch self {
-        case .v02: return nil  // types020 accepts anything
+        case .v02: return ["", "0.1.0", "0.2.0"]
         case .v04: return ["0.3.0", "0.3.1", "0.4.0"]
         case .v1: return ["1.0.0", "1.1.0"]
         }
@@ -67,21 +67,26 @@ extension CNIResult {
         let fields = format == .v02 ? Fields.v02 : Fields.result
         let r = try value.object(fields)
         let declared = try r["cniVersion"].string() ?? ""
-        if let accepted = format.accepted, !accepted.contains(declared) {
+        if !format.accepted.contains(declared) {
             throw CNIError(
                 .decodingFailure,
-                "result type supports [\(accepted.joined(separator: " "))] but unmarshalled CNIVersion is \"\(declared)\"")
+                "result type supports [\(format.accepted.joined(separator: " "))] but unmarshalled CNIVersion is \"\(declared)\"")
         }
         self.init(cniVersion: declared.isEmpty ? version : declared)
         dns = try DNS(r["dns"])
         switch format {
         case .v02:
             for key in ["ip4", "ip6"] {
-                guard let ip = try r[key].pointee?.object(Fields.v02IP) else { continue }
-                ips.append(IPConfig(address: try Self.required(ip["ip"]), gateway: try ip["gateway"].ip()))
-                for route in try ip["routes"].slice() ?? [] {
-                    routes.append(try Route(route))
+                // types020's `IPConfig` decodes itself afresh: a repeated `ip4` replaces the first.
+                let read = try r[key].whole { v throws(GoReadError) -> (IPConfig, [Route]) in
+                    let ip = try v.object(Fields.v02IP)
+                    var routes: [Route] = []
+                    for route in try ip["routes"].slice() ?? [] { routes.append(try Route(route)) }
+                    return (IPConfig(address: try Self.required(ip["ip"]), gateway: try ip["gateway"].ip()), routes)
                 }
+                guard let (ip, ipRoutes) = read else { continue }
+                ips.append(ip)
+                routes += ipRoutes
             }
         case .v04, .v1:
             for element in try r["interfaces"].slice() ?? [] {
@@ -97,13 +102,17 @@ extension CNIResult {
                 interfaces.append(interface)
             }
             // 0.3.x/0.4.0 "version" is redundant with the address; it is recomputed on output.
+            // Each `IPConfig` decodes itself afresh (its `UnmarshalJSON`): a repeated `ips` array
+            // replaces elements rather than merging them.
             for element in try r["ips"].slice() ?? [] {
-                guard let ip = try element.pointee?.object(format == .v1 ? Fields.v1IP : Fields.v04IP) else { continue }
-                if format == .v04 { _ = try ip["version"].string() }
-                ips.append(
-                    IPConfig(
+                let ip = try element.pointee?.whole { v throws(GoReadError) -> IPConfig in
+                    let ip = try v.object(format == .v1 ? Fields.v1IP : Fields.v04IP)
+                    if format == .v04 { _ = try ip["version"].string() }
+                    return IPConfig(
                         interface: try ip["interface"].pointee?.int(), address: try Self.required(ip["address"]),
-                        gateway: try ip["gateway"].ip()))
+                        gateway: try ip["gateway"].ip())
+                }
+                if let ip { ips.append(ip) }
             }
             for element in try r["routes"].slice() ?? [] {
                 guard let route = element.pointee else { continue }
@@ -145,8 +154,14 @@ extension CNIResult {
 
 extension CNIResult.Route {
     /// Reads a `types.Route` variable (results' `routes`, host-local's `ipam.routes`): its
-    /// `UnmarshalJSON` reads the fields below; `dst` must be there.
+    /// `UnmarshalJSON` decodes each value into a fresh route, so the last one stored wins whole
+    /// (two `routes` arrays do not merge their elements); `dst` must be there.
     public init(_ value: GoValue) throws(GoReadError) {
+        guard let route = try value.whole(Self.init(decoding:)) else { throw value.missingError() }
+        self = route
+    }
+
+    private init(decoding value: GoValue) throws(GoReadError) {
         let r = try value.object(CNIResult.Fields.route)
         self.init(
             dst: try CNIResult.required(r["dst"]), gw: try r["gw"].ip(), mtu: try nonZero(r["mtu"].int()),

@@ -21,9 +21,9 @@ public struct NetworkConfig: Sendable, Hashable {
     /// `dns`, when it sets anything: a list that is present counts even when empty, as a non-nil
     /// Go slice does (the reference's `dnsConfSet`); nil when absent, `null` or all empty.
     public var dns: DNS?
-    /// `prevResult` decoded in this config's version (libcni's `ParsePrevResult`).
-    public var prevResult: CNIResult?
-    /// `prevResult` as the plugin holds it (a Go `map[string]interface{}`: repeated keys resolved).
+    /// `prevResult` as the plugin holds it (a Go `map[string]interface{}`: repeated keys
+    /// resolved); nil when absent or `null`. Decoded as a result only when a verb asks for it
+    /// (``prevResult``).
     public var rawPrevResult: JSONValue?
     /// `capabilities`: which runtime capabilities the plugin accepts.
     public var capabilities: [String: Bool]
@@ -34,12 +34,13 @@ public struct NetworkConfig: Sendable, Hashable {
     /// The whole object, every member in its original order (repeated keys included).
     public var raw: JSONObject
 
-    /// Decodes the spec's keys of `json`. Type errors are code 6, bad values (a `prevResult` that
-    /// is not a result) code 6 too, naming the key.
+    /// Decodes the spec's keys of `json`. Type errors are code 6, naming the key.
     ///
-    /// `lenient` is for plugins whose Go config struct does not embed `types.NetConf` (the IPAM
-    /// plugins): they never read these keys, so a value that does not decode is taken as unset
-    /// rather than refused, as the reference's host-local ignores it.
+    /// `lenient` takes a value that does not decode as unset rather than refusing it. It is for
+    /// plugins whose Go config struct does not embed `types.NetConf` (the IPAM plugins): they
+    /// never read these keys, as the reference's host-local ignores them; and for DEL and GC,
+    /// which only the envelope may fail (the teardown rule, ``GoValue/readable(_:)``).
+    /// `cniVersion` and `name` are ``PluginMain``'s to check, before this.
     public init(json: JSONValue, lenient: Bool = false) throws(CNIError) {
         let conf: GoObject
         do {
@@ -52,10 +53,6 @@ public struct NetworkConfig: Sendable, Hashable {
         } catch {
             guard lenient else { throw CNIError(.decodingFailure, error.message) }
             self.init(tolerating: conf)
-            return
-        }
-        if let previous = rawPrevResult?.objectValue, !lenient {
-            prevResult = try Self.parsePrevResult(previous, version: cniVersion)
         }
     }
 
@@ -87,7 +84,7 @@ public struct NetworkConfig: Sendable, Hashable {
         dns = read { () throws(GoReadError) in try DNS(setIn: conf["dns"]) }
         let attachments = conf[ValidAttachment.key].isAbsent ? conf[ValidAttachment.legacyKey] : conf[ValidAttachment.key]
         validAttachments = read { () throws(GoReadError) in try attachments.slice()?.map { a throws(GoReadError) in try ValidAttachment(a) } }
-        rawPrevResult = nil
+        rawPrevResult = read { () throws(GoReadError) in try conf["prevResult"].map().map { .object($0.object) } }
     }
 
     /// Parses and decodes a config from stdin bytes.
@@ -101,13 +98,30 @@ public struct NetworkConfig: Sendable, Hashable {
         try self.init(json: json, lenient: lenient)
     }
 
+    /// `prevResult` decoded as a result of this config's version (libcni's `ParsePrevResult`); nil
+    /// when there is none. Decoded when asked for, not with the config, so that only the verbs
+    /// that use it (CHECK, a chained ADD) fail on one that is not a result: code 6, or 1 for a
+    /// result of another version.
+    public var prevResult: CNIResult? {
+        get throws(CNIError) {
+            guard let previous = rawPrevResult?.objectValue else { return nil }
+            return try Self.parsePrevResult(previous, version: cniVersion)
+        }
+    }
+
+    /// ``prevResult`` when it decodes, else nil: for teardown, where it only narrows the work
+    /// (``GoValue/readable(_:)``).
+    public var readablePrevResult: CNIResult? { (try? prevResult) ?? nil }
+
     /// libcni's `ParsePrevResult`: the map marshalled again (keys sorted, numbers as `float64`)
     /// and decoded as a result of the config's version, which a result before 1.0.0 may omit.
+    /// libcni supplies the config's version under the key `CNIVersion` (unless a non-empty string
+    /// is there); a result's own `cniVersion` sorts after it and, read into the same field, wins.
     static func parsePrevResult(_ previous: JSONObject, version: String) throws(CNIError) -> CNIResult {
-        var result = previous.throughGoInterface
-        if (result["cniVersion"]?.stringValue ?? "").isEmpty { result["cniVersion"] = .string(version) }
+        var map = previous
+        if map["CNIVersion"] == nil || map["CNIVersion"] == .string("") { map["CNIVersion"] = .string(version) }
         do {
-            return try CNIResult(json: .object(result), version: version)
+            return try CNIResult(json: .object(map.throughGoInterface), version: version)
         } catch {
             throw CNIError(error.code == .incompatibleCNIVersion ? error.code : .decodingFailure,
                            "could not parse prevResult: \(error.msg)")

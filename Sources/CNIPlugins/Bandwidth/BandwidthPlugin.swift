@@ -28,7 +28,7 @@ public struct BandwidthPlugin: CNIPlugin {
         let config = try BandwidthConfig(context.config)
         guard let limits = config.limits, !limits.isZero else {
             // Nothing to shape: prevResult goes on untouched (an empty result without one).
-            return context.config.prevResult ?? CNIResult(cniVersion: context.cniVersion)
+            return try context.config.prevResult ?? CNIResult(cniVersion: context.cniVersion)
         }
         var result = try context.config.requirePrevResult("must be called as chained plugin")
         let container = try ContainerNamespace.open(context)

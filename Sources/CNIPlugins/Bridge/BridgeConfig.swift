@@ -108,23 +108,23 @@ public struct BridgeConfig: Sendable, Hashable {
         }
     }
 
-    /// What DEL and GC need, read without failing: a config that no longer validates (a bad
-    /// VLAN, hairpin together with promisc, …) must not keep an attachment from being cleaned up.
-    /// Keys that do not read are taken as unset.
-    public init(lenient config: NetworkConfig) {
+    /// What DEL and GC need, read by the teardown rule (``GoValue/readable(_:)``): a config that no
+    /// longer validates (a bad VLAN, hairpin together with promisc, a mistyped option) must not
+    /// keep an attachment from being cleaned up. Of the keys teardown uses, `ipMasq` and
+    /// `macspoofchk` count as on when they do not read; the others are unset.
+    public init(teardown config: NetworkConfig) {
         let o = config.object(Self.fields)
-        func flag(_ key: String) -> Bool { ((try? o[key].bool()) ?? nil) ?? false }
-        veth = VethPluginConfig(lenient: config, o)
-        bridge = ((try? o["bridge"].string()) ?? nil).flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultBridge
-        isDefaultGateway = flag("isDefaultGateway")
-        isGateway = flag("isGateway") || isDefaultGateway
+        veth = VethPluginConfig(teardown: config, o)
+        bridge = o["bridge"].readable { v throws(GoReadError) in try v.string() }.flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultBridge
+        isDefaultGateway = o["isDefaultGateway"].readable { v throws(GoReadError) in try v.bool() } ?? false
+        isGateway = o["isGateway"].readable { v throws(GoReadError) in try v.bool() } ?? false || isDefaultGateway
         forceAddress = false
         hairpinMode = false
         promiscMode = false
         vlan = 0
         vlanTrunk = []
         preserveDefaultVlan = false
-        macSpoofCheck = flag("macspoofchk")
+        macSpoofCheck = o["macspoofchk"].cleanupFlag
         disableContainerInterface = false
         portIsolation = false
         mac = nil

@@ -27,7 +27,7 @@ extension BridgePlugin {
     /// releases the address and stops, leaking the masquerade rules: plugins#810, nerdctl and ctr
     /// pass no netns.) The bridge, its addresses and the VLAN gateway stay, as the reference leaves them.
     public func delete(_ context: PluginContext) throws {
-        let config = BridgeConfig(lenient: context.config)
+        let config = BridgeConfig(teardown: context.config)
         var errors = CleanupErrors()
         let container = try ContainerNamespace.openForDelete(context)
         // dhcp releases its lease through the interface.
@@ -38,7 +38,7 @@ extension BridgePlugin {
         }
         var addresses = removal.addresses
 
-        if addresses.isEmpty, let previous = context.config.prevResult {
+        if addresses.isEmpty, let previous = context.config.readablePrevResult {
             addresses = previous.containerAddresses(ifName: context.ifName, sandbox: context.netns)
         }
         if config.macSpoofCheck {

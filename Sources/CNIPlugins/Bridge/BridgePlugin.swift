@@ -31,7 +31,7 @@ public struct BridgePlugin: CNIPlugin {
     /// it the same way). Masquerade GC runs whatever `ipMasq` says now, so rules of a network whose
     /// config dropped `ipMasq` are collected too.
     public func gc(_ context: PluginContext) throws {
-        let config = BridgeConfig(lenient: context.config)
+        let config = BridgeConfig(teardown: context.config)
         var errors = CleanupErrors()
         if let valid = context.config.validAttachments {
             let keep = valid.map { AttachmentID(containerID: $0.containerID, ifName: $0.ifName) }

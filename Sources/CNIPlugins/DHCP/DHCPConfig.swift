@@ -40,6 +40,18 @@ public struct DHCPConfig: Sendable {
         try self.init(config.object(Self.fields), name: config.name)
     }
 
+    /// What DEL and GC need, on both sides, read without failing (the teardown rule,
+    /// ``GoValue/readable(_:)``): the network name and the daemon's socket (the default when
+    /// `daemonSocketPath` does not read). The DHCP options matter only to ADD.
+    public init(teardown config: NetworkConfig) {
+        name = config.name
+        let ipam = config.object(Self.fields)["ipam"].readable { v throws(GoReadError) in try v.pointee?.object(Self.ipamFields) }
+        socketPath = ipam?["daemonSocketPath"].readable { v throws(GoReadError) in try v.string() } ?? ""
+        provide = []
+        request = []
+        priority = 0
+    }
+
     /// Reads the config bytes the daemon receives.
     public init(bytes: [UInt8]) throws {
         let config = try NetworkConfig(bytes: bytes)

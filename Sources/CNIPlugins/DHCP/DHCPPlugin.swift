@@ -40,12 +40,12 @@ public struct DHCPPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try DHCPConfig(context.config)
+        let config = DHCPConfig(teardown: context.config)
         _ = try call("DHCP.Release", config, context)
     }
 
     public func gc(_ context: PluginContext) throws {
-        let config = try DHCPConfig(context.config)
+        let config = DHCPConfig(teardown: context.config)
         do {
             _ = try call("DHCP.GC", config, context)
         } catch let error as DHCPError where error.message.hasSuffix("rpc: can't find method DHCP.GC") {

@@ -44,7 +44,11 @@ public struct FirewallConfig: Sendable {
     /// policy, or an admin chain name iptables would refuse, code 7: before anything is touched.
     public init(_ config: NetworkConfig) throws(FirewallPluginError) {
         network = config.name
-        prevResult = config.prevResult
+        do {
+            prevResult = try config.prevResult
+        } catch {
+            throw FirewallPluginError(.prevResult(error.code), error.msg)
+        }
         let o = config.object(Self.fields)
         do {
             if let text = try o["backend"].string(), !text.isEmpty {
@@ -71,6 +75,18 @@ public struct FirewallConfig: Sendable {
         } catch {
             throw FirewallPluginError(.invalidConfig, "\(error)")
         }
+    }
+
+    /// What DEL needs, read without failing (the teardown rule, ``GoValue/readable(_:)``): the
+    /// addresses and bridge of a `prevResult` that decodes, `firewalldZone`, and `backend`, which
+    /// decides whether firewalld is asked (unset when it does not read). The other options shape
+    /// only ADD's and CHECK's rules.
+    public init(teardown config: NetworkConfig) {
+        network = config.name
+        prevResult = config.readablePrevResult
+        let o = config.object(Self.fields)
+        backend = o["backend"].readable { v throws(GoReadError) in try v.string() }.flatMap(FirewallRulesBackend.init(rawValue:))
+        if let zone = o["firewalldZone"].readable({ v throws(GoReadError) in try v.string() }), !zone.isEmpty { self.zone = zone }
     }
 
     /// iptables' own rules for a user-defined chain name: at most 28 bytes, no blanks or quotes,

@@ -55,7 +55,7 @@ public struct FirewallPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try FirewallConfig(context.config)
+        let config = FirewallConfig(teardown: context.config)
         let attachment = config.attachment(containerID: context.containerID, ifName: context.ifName)
         var errors = CleanupErrors()
         // Every backend, whatever the config says now: the attachment may have been set up by

@@ -12,6 +12,9 @@ public struct FirewallPluginError: Error, CustomStringConvertible, Sendable {
         case invalidConfig
         /// A value of the wrong JSON type.
         case decoding
+        /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
+        /// for a result of another version).
+        case prevResult(CNIError.Code)
         /// iptables or nftables refused or failed; `cause` has the firewall's error.
         case firewall
         /// firewalld (or the bus) refused or failed.
@@ -47,6 +50,7 @@ extension FirewallPluginError: CNIErrorConvertible {
         switch kind {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
         case .decoding: return CNIError(.decodingFailure, message)
+        case .prevResult(let code): return CNIError(code, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)
         case .firewall: return CNIError(cause?.cniError.code ?? .internal, message)
         case .firewalld, .checkFailed: return CNIError(.internal, message)

@@ -37,4 +37,10 @@ public struct FlannelConfig: Sendable {
         delegate = try o["delegate"].map()?.object.throughGoInterface
         runtimeConfig = try o["runtimeConfig"].map()?.object.throughGoInterface
     }
+
+    /// Where DEL finds the stored delegate config, read without failing (the teardown rule,
+    /// ``GoValue/readable(_:)``): `dataDir`, the default when it does not read.
+    public static func dataDir(teardown config: NetworkConfig) -> String {
+        config.object(fields)["dataDir"].readable { v throws(GoReadError) in try v.string() } ?? defaultDataDir
+    }
 }

@@ -42,8 +42,7 @@ public struct FlannelPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try FlannelConfig(context.config)
-        let store = ScratchStore(directory: config.dataDir)
+        let store = ScratchStore(directory: FlannelConfig.dataDir(teardown: context.config))
         guard let bytes = try store.load(context.containerID) else { return }
         // A stored copy that does not parse cannot be delegated; the reference leaves it (and
         // the interface, until the node reboots) and succeeds.
@@ -65,20 +64,24 @@ public struct FlannelPlugin: CNIPlugin {
         try Self.delegate(context, config: stored, bytes: JSONSerializer.bytes(.object(stored))).check()
     }
 
+    /// Forgets the stored configs of this network's attachments that are not in
+    /// `cni.dev/valid-attachments`, then hands GC to the delegate rendered from the config and
+    /// the subnet file. By the teardown rule nothing here fails on an option: a config that does
+    /// not read (or renders no delegate) says nothing about the delegate, whose GC is then left out.
     public func gc(_ context: PluginContext) throws {
-        let config = try FlannelConfig(context.config)
-        let store = ScratchStore(directory: config.dataDir)
+        let store = ScratchStore(directory: FlannelConfig.dataDir(teardown: context.config))
         if let valid = context.config.validAttachments {
             let keep = Set(valid.map(\.containerID))
             for id in store.containerIDs() where !keep.contains(id) {
                 guard let bytes = try? store.load(id), let stored = try? JSONParser.parse(bytes).objectValue,
-                    stored["name"]?.stringValue == config.name
+                    stored["name"]?.stringValue == context.config.name
                 else { continue }
                 try store.remove(id)
             }
         }
-        guard let env = try? Self.subnetEnv(config.subnetFile) else { return }
-        var delegateConfig = try DelegateConfig.render(config, env)
+        guard let config = try? FlannelConfig(context.config), let env = try? Self.subnetEnv(config.subnetFile),
+            var delegateConfig = try? DelegateConfig.render(config, env)
+        else { return }
         for key in [ValidAttachment.key, ValidAttachment.legacyKey] {
             if let list = context.config.raw[key] { delegateConfig[key] = list }
         }

@@ -74,10 +74,19 @@ public struct HostLocalConfig: Sendable {
         rangeSets = sets
     }
 
-    /// Only where the leases are (DEL and GC): a config whose ranges no longer validate must not
-    /// keep an attachment's leases from being released.
-    public static func location(of config: NetworkConfig) throws -> StoreLocation {
-        try location(config, ipamObject(config.object(netFields)))
+    /// Where the leases are, for DEL and GC, read by the teardown rule (``GoValue/readable(_:)``):
+    /// only the network name and `dataDir` matter, and an `ipam` or `dataDir` that does not read
+    /// (or a `dataDir` refused as unsafe) is unset, the default directory. So a config whose
+    /// ranges, or anything else, no longer validate still releases the attachment's leases: they
+    /// are found by container ID and interface name in the network's own directory.
+    public static func location(teardown config: NetworkConfig) throws -> StoreLocation {
+        let ipam = config.object(netFields)["ipam"].readable { v throws(GoReadError) in try v.pointee?.object(ipamFields) }
+        let dataDir = ipam?["dataDir"].readable { v throws(GoReadError) in try v.string() }
+        do {
+            return try StoreLocation(network: config.name, dataDir: dataDir)
+        } catch {
+            return try StoreLocation(network: config.name, dataDir: nil)
+        }
     }
 
     /// `ipam` (a Go `*IPAMConfig`: absent or `null` is the reference's "missing" error).

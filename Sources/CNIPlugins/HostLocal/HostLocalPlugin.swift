@@ -26,7 +26,8 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "host-local") { Ho
 /// - STATUS (1.1.0) fails with code 50 when any range set has no free address (ADD needs one from
 ///   each) or the data dir cannot take a lease (missing and not creatable, read-only, full).
 /// - DEL and GC need only the network name and `dataDir`, so leases are released even when the
-///   config's ranges no longer validate.
+///   config's ranges, or anything else but the envelope, no longer validate (the teardown rule,
+///   `GoValue+Teardown.swift`); an unreadable `dataDir` means the default one.
 /// - Errors carry spec codes: 7 for config, 4 for CNI_ARGS, 5 for I/O, 50 for STATUS; pool and
 ///   lookup failures stay 999 as in the reference. New lease directories are 0700, files 0600.
 public struct HostLocalPlugin: CNIPlugin {
@@ -58,7 +59,7 @@ public struct HostLocalPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let location = try HostLocalConfig.location(of: context.config)
+        let location = try HostLocalConfig.location(teardown: context.config)
         let owner = try LeaseOwner(containerID: context.containerID, ifname: context.ifName)
         try DiskAddressStore.withStore(location) { try LeaseOperations.release(owner, store: $0) }
     }
@@ -67,7 +68,7 @@ public struct HostLocalPlugin: CNIPlugin {
     /// attachment not in the list. Without the key: releases only ownerless (empty or corrupt)
     /// leases; see `LeaseOperations.collectGarbage`.
     public func gc(_ context: PluginContext) throws {
-        let location = try HostLocalConfig.location(of: context.config)
+        let location = try HostLocalConfig.location(teardown: context.config)
         let valid = context.config.validAttachments?.map { LeaseOwner(unchecked: $0.containerID, ifname: $0.ifName) }
         _ = try DiskAddressStore.withStore(location) { try LeaseOperations.collectGarbage(validAttachments: valid, store: $0) }
     }

@@ -28,7 +28,7 @@ public struct IPVLANPlugin: CNIPlugin {
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try IPVLANConfig(context.config)
-        let previous = context.config.prevResult
+        let previous = try context.config.prevResult
         var name = config.master
         if name == nil, let previous { name = try IPVLANConfig.chainedMaster(previous) }
         // Chained without IPAM: the previous plugin's addresses go on the ipvlan link.

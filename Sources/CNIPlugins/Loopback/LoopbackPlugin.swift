@@ -14,6 +14,8 @@ public struct LoopbackPlugin: CNIPlugin {
     public init() {}
 
     public func add(_ context: PluginContext) throws -> CNIResult {
+        // A chained loopback hands the previous plugin's result on unchanged.
+        let previous = try context.config.prevResult
         let container = try ContainerNamespace.open(context)
         let lo = try loopbackLink(in: container, context)
         try container.netlink.setUp(lo)
@@ -21,8 +23,7 @@ public struct LoopbackPlugin: CNIPlugin {
         if let stray = addresses.first(where: { !$0.network.address.isLoopback }) {
             throw CNIError(.internal, "loopback interface found with non-loopback address \"\(stray.network)\"")
         }
-        // A chained loopback hands the previous plugin's result on unchanged.
-        if let previous = context.config.prevResult { return previous }
+        if let previous { return previous }
         var result = CNIResult(cniVersion: context.cniVersion)
         result.interfaces = [.init(name: "lo", mac: MACAddress.zero.description, sandbox: context.netns)]
         for family in [IPFamily.v4, .v6] {

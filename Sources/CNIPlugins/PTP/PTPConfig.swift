@@ -32,6 +32,11 @@ public struct PTPConfig: Sendable, Hashable {
         _ = try Masquerade.configuredKind(veth.ipMasqBackend)
     }
 
+    /// What DEL and GC need, read without failing (the teardown rule, ``GoValue/readable(_:)``).
+    public init(teardown config: NetworkConfig) {
+        veth = VethPluginConfig(teardown: config, config.object(VethPluginConfig.fields))
+    }
+
     /// ADD, CHECK and STATUS delegate to IPAM; without an IPAM type there is nothing to delegate to.
     public func requireIPAM() throws(CNIError) {
         try veth.requireIPAM(plugin: "ptp")

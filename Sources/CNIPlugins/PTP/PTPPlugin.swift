@@ -48,9 +48,9 @@ public struct PTPPlugin: CNIPlugin {
     /// waits on RCU too). The rules are found without addresses (prevResult's, if any, only
     /// narrow the families read).
     public func delete(_ context: PluginContext) throws {
-        let config = try PTPConfig(context.config)
+        let config = PTPConfig(teardown: context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
-        let previous = context.config.prevResult
+        let previous = context.config.readablePrevResult
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
         var errors = CleanupErrors()
         let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
@@ -84,7 +84,7 @@ public struct PTPPlugin: CNIPlugin {
     /// Without a valid-attachment list (`cnitool gc` sends none) no rule is removed: an
     /// unknown list is not an empty one, as host-local reads it too.
     public func gc(_ context: PluginContext) throws {
-        let config = try PTPConfig(context.config)
+        let config = PTPConfig(teardown: context.config)
         var errors = CleanupErrors()
         if let valid = context.config.validAttachments {
             let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)

@@ -60,6 +60,8 @@ public struct PortMapConfig: Sendable {
             throw error
         } catch let error as GoReadError {
             throw PortMapError(error.kind == .type ? .decoding : .invalidConfig, error.message)
+        } catch let error as CNIError {
+            throw PortMapError(.prevResult(error.code), error.msg)
         } catch {
             throw PortMapError(.system, "\(error)")
         }
@@ -68,7 +70,7 @@ public struct PortMapConfig: Sendable {
     private init(reading config: NetworkConfig) throws {
         network = config.name
         cniVersion = config.cniVersion
-        prevResult = config.prevResult
+        prevResult = try config.prevResult
         let o = config.object(Self.fields)
         if let text = try o["backend"].pointee?.string(), !text.isEmpty {
             guard let kind = PortMapBackendKind(rawValue: text) else {
@@ -90,6 +92,21 @@ public struct PortMapConfig: Sendable {
             throw PortMapError.config("MasqMarkBit must be between 0 and 31")
         }
         mappings = try PortMapping.parseList(o["runtimeConfig"].object(Self.runtimeConfigFields)["portMappings"])
+    }
+
+    /// What DEL needs, read without failing (the teardown rule, ``GoValue/readable(_:)``): the
+    /// chains are found by network and container, so only the mappings that read (they decide
+    /// whether the reference's untagged rules are looked for, and which UDP flows are flushed)
+    /// and a `prevResult` that decodes (the addresses) are kept; the options keep their defaults.
+    public init(teardown config: NetworkConfig) {
+        network = config.name
+        cniVersion = config.cniVersion
+        prevResult = config.readablePrevResult
+        let o = config.object(Self.fields)
+        let list = o["runtimeConfig"].readable { v throws(GoReadError) in
+            try v.object(Self.runtimeConfigFields)["portMappings"].slice()
+        }
+        mappings = (list ?? []).compactMap { try? PortMapping.parse($0) }
     }
 
     // MARK: backend

@@ -11,6 +11,9 @@ public struct PortMapError: Error, CustomStringConvertible, Sendable {
         case invalidConfig
         /// A value of the wrong JSON type.
         case decoding
+        /// `prevResult` does not decode as a result of the config's version; its own code (6, or 1
+        /// for a result of another version).
+        case prevResult(CNIError.Code)
         /// The firewall refused or failed (nftables, iptables-restore, a helper program); `cause`
         /// has the firewall's error.
         case firewall
@@ -56,6 +59,7 @@ extension PortMapError: CNIErrorConvertible {
         switch kind {
         case .invalidConfig: return CNIError(.invalidNetworkConfig, message)
         case .decoding: return CNIError(.decodingFailure, message)
+        case .prevResult(let code): return CNIError(code, message)
         case .unavailable: return CNIError(.pluginNotAvailable, message)
         case .firewall: return CNIError(cause?.cniError.code ?? .internal, message)
         case .checkFailed, .system: return CNIError(.internal, message)

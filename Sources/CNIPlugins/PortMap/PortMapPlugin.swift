@@ -32,7 +32,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try parse(context, prefix: "failed to parse config: ")
-        let previous = try context.config.requirePrevResult("must be called as chained plugin")
+        let previous = try config.prevResult.requiredPrevResult("must be called as chained plugin")
         // No mappings: pass prevResult through and touch no firewall (plugins#464, #510).
         guard !config.mappings.isEmpty else { return previous }
         let attachment = Self.attachment(config, context)
@@ -56,7 +56,7 @@ public struct PortMapPlugin: CNIPlugin {
     }
 
     public func delete(_ context: PluginContext) throws {
-        let config = try parse(context, prefix: "failed to parse config: ")
+        let config = PortMapConfig(teardown: context.config)
         let attachment = Self.attachment(config, context)
         var errors = CleanupErrors()
         var stale = StaleFlows()
@@ -75,7 +75,7 @@ public struct PortMapPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try parse(context, prefix: "")
-        _ = try context.config.requirePrevResult()
+        _ = try config.prevResult.requiredPrevResult()
         guard !config.mappings.isEmpty else { return }
         let attachment = Self.attachment(config, context)
         let chosen = try backend(config)

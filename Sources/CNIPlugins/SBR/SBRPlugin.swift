@@ -53,7 +53,7 @@ public struct SBRPlugin: CNIPlugin {
         guard let link = try container.netlink.link(named: context.ifName) else { return }
         var addresses = Set(try container.netlink.addresses(index: link.index).map(\.network.address))
         // The result's addresses too, for an interface whose addresses were already removed.
-        if let result = context.config.prevResult {
+        if let result = context.config.readablePrevResult {
             addresses.formUnion(result.sourceRoutedIPs(ifName: context.ifName).map(\.address.address))
         }
         var errors = CleanupErrors()

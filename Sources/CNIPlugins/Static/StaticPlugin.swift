@@ -35,7 +35,7 @@ public struct StaticPlugin: CNIPlugin {
         let config = try StaticConfig(context.config, args: context.args)
         // The reference reads `prevResult` through `types.NetConf`, whose keys must then decode.
         let conf = try NetworkConfig(bytes: context.stdin)
-        guard conf.rawPrevResult != nil, let previous = conf.prevResult else {
+        guard let previous = try conf.prevResult else {
             throw StaticError(.invalidConfig, "Required prevResult missing")
         }
         for configured in config.addresses {

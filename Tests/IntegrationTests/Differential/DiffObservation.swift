@@ -72,14 +72,16 @@ struct DiffObservation: Sendable {
     static func differences(reference r: DiffObservation, ours o: DiffObservation) -> [DiffDifference] {
         var found: [DiffDifference] = []
         if r.add.kind != o.add.kind {
-            found.append(DiffDifference(aspect: "ADD", text: "ADD: reference \(r.add.kind), ours \(o.add.kind)"))
+            found.append(DiffDifference(
+                aspect: "ADD", text: "ADD: reference \(r.add.kind), ours \(o.add.kind)", outcomes: "\(r.add.kind) → \(o.add.kind)"))
         }
         if let a = r.result, let b = o.result, a != b {
             found.append(DiffDifference(aspect: "result", text: "ADD result:\n  reference \(a)\n  ours      \(b)"))
         }
         found += sectionDifferences("after ADD", r.afterAdd, o.afterAdd)
         if r.del.kind != o.del.kind {
-            found.append(DiffDifference(aspect: "DEL", text: "DEL: reference \(r.del.kind), ours \(o.del.kind)"))
+            found.append(DiffDifference(
+                aspect: "DEL", text: "DEL: reference \(r.del.kind), ours \(o.del.kind)", outcomes: "\(r.del.kind) → \(o.del.kind)"))
         }
         found += sectionDifferences("after DEL", r.afterDel, o.afterDel)
         return found
@@ -109,6 +111,8 @@ struct DiffObservation: Sendable {
 struct DiffDifference: Sendable {
     var aspect: String
     var text: String
+    /// For a verb: `reference → ours` outcomes (`error 999 → ok`).
+    var outcomes: String? = nil
 
     /// `ADD; result; after ADD (files, host.links)` for a list of differences.
     static func summary(_ differences: [DiffDifference]) -> String {

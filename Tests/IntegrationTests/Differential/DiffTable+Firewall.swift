@@ -12,14 +12,14 @@ extension DiffTable {
     static let firewall: [DiffCase] = {
         func row(
             _ group: String, _ name: String, _ extra: String..., header: String = Conf.header,
-            backend: String? = #""backend":"iptables""#, prev: String? = firewallPrev, deliberate: Deliberate? = nil
+            backend: String? = #""backend":"iptables""#, prev: String? = firewallPrev, deliberate: [Deliberate] = []
         ) -> DiffCase {
             DiffCase(
                 plugin: .firewall, group: group, name: name, config: firewallConf(header: header, backend: backend, prev: prev, extra),
                 deliberate: deliberate)
         }
-        let refused = Deliberate.outcome("are refused with code 7 before", document: "Sources/CNIPlugins/FirewallPlugin/README.md")
-        let codes = Deliberate(readme: "Ours uses the spec's codes", covers: ["ADD", "DEL"])
+        let refusedFirst = Deliberate.outcome(
+            "refused first", "are refused with code 7 before", document: "Sources/CNIPlugins/FirewallPlugin/README.md")
         return [
             row("baseline", "iptables"),
             row("baseline", "dual-stack", prev:
@@ -44,22 +44,20 @@ extension DiffTable {
 
             row("null", "ingressPolicy", #""ingressPolicy":null"#),
             row("null", "iptablesAdminChainName", #""iptablesAdminChainName":null"#),
-            row("null", "prevResult", prev: #""prevResult":null"#,
-                deliberate: Deliberate(readme: "7 also for a chained verb without `prevResult`", covers: ["ADD"])),
-            row("missing", "prevResult", prev: nil,
-                deliberate: Deliberate(readme: "7 also for a chained verb without `prevResult`", covers: ["ADD"])),
-            row("missing", "backend (the node's default)", backend: nil, deliberate: Deliberate(
-                readme: "on a node without the reference's iptables chains ours picks nftables",
-                document: "Sources/CNIPlugins/FirewallPlugin/README.md", covers: ["after ADD/*", "after DEL/*"])),
+            row("null", "prevResult", prev: #""prevResult":null"#, deliberate: [.codes]),
+            row("missing", "prevResult", prev: nil, deliberate: [.codes]),
+            row("missing", "backend (the node's default)", backend: nil, deliberate: [Deliberate(
+                name: "default backend", readme: "on a node without the reference's iptables chains ours picks nftables",
+                document: "Sources/CNIPlugins/FirewallPlugin/README.md", covers: ["after ADD/*", "after DEL/*"])]),
 
-            row("bad values", "ingressPolicy unknown", #""ingressPolicy":"closed""#, deliberate: refused),
-            row("bad values", "backend unknown", backend: #""backend":"pf""#, deliberate: refused),
-            row("bad values", "iptablesAdminChainName with a blank", #""iptablesAdminChainName":"MY ADMIN""#, deliberate: refused),
+            row("bad values", "ingressPolicy unknown", #""ingressPolicy":"closed""#, deliberate: [refusedFirst, .teardown]),
+            row("bad values", "backend unknown", backend: #""backend":"pf""#, deliberate: [refusedFirst]),
+            row("bad values", "iptablesAdminChainName with a blank", #""iptablesAdminChainName":"MY ADMIN""#, deliberate: [refusedFirst]),
             row("bad values", "ingressPolicy same-bridge without interfaces", #""ingressPolicy":"same-bridge""#,
-                prev: #""prevResult":{"cniVersion":"1.0.0","ips":[{"address":"10.88.0.2/24"}]}"#, deliberate: refused),
+                prev: #""prevResult":{"cniVersion":"1.0.0","ips":[{"address":"10.88.0.2/24"}]}"#, deliberate: [refusedFirst]),
 
-            row("wrong types", "backend is a number", backend: #""backend":5"#, deliberate: codes),
-            row("wrong types", "ingressPolicy is a bool", #""ingressPolicy":true"#, deliberate: codes),
+            row("wrong types", "backend is a number", backend: #""backend":5"#, deliberate: .refused),
+            row("wrong types", "ingressPolicy is a bool", #""ingressPolicy":true"#, deliberate: .refused),
         ] + envelope(.firewall, full: false) { header, extra in firewallConf(header: header, extra) }
     }()
 }

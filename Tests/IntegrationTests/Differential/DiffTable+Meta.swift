@@ -39,9 +39,6 @@ extension DiffTable {
         #""prevResult":{"cniVersion":"\#(version)","interfaces":[{"name":"vh0"},{"name":"eth0","sandbox":"/var/run/netns/x"}],"ips":[{"version":"4","address":"10.1.0.2/24","gateway":"10.1.0.1","interface":1},{"version":"6","address":"fd01::2/64","interface":1}]}"#
     }
 
-    /// The spec's codes where the reference answers 999 (README, "Codes"), ADD only.
-    static let codes = Deliberate(readme: "The reference answers every problem its plugin finds in a config with code 999", covers: ["ADD"])
-
     static func metaConf(_ type: String, header: String = Conf.header, prev: String? = metaPrev, _ extra: [String]) -> [UInt8] {
         Conf.object([header, "\"type\":\"\(type)\"", prev ?? ""] + extra)
     }
@@ -53,7 +50,7 @@ extension DiffTable {
 
         func callAsFunction(
             _ group: String, _ name: String, _ extra: String..., header: String = Conf.header, args: String? = nil,
-            prev: String? = metaPrev, deliberate: Deliberate? = nil
+            prev: String? = metaPrev, deliberate: [Deliberate] = []
         ) -> DiffCase {
             DiffCase(
                 plugin: plugin, group: group, name: name, config: metaConf(plugin.binary, header: header, prev: prev, extra + base),
@@ -65,21 +62,21 @@ extension DiffTable {
         let row = MetaRow(plugin: .tuning, base: [#""dataDir":"/var/lib/cni/tuning""#])
         let mac = #""02:c0:ff:ee:00:01""#
         let rolledBack = Deliberate(
-            readme: "a failed ADD puts the sysctls and the interface back and forgets the saved file", covers: ["after ADD/files"])
+            name: "rollback", readme: "a failed ADD puts the sysctls and the interface back and forgets the saved file", covers: ["after ADD/files"])
         let checkedFirst = Deliberate(
-            readme: "keys, MACs and sizes are checked before anything changes", covers: ["ADD", "after ADD/files"])
+            name: "checked first", readme: "keys, MACs and sizes are checked before anything changes", covers: ["ADD", "after ADD/files"])
         let txQLen = Deliberate(
-            readme: "`txQLen` (the reference HEAD's; Debian's 1.1.1 does not know it)",
+            name: "txQLen", readme: "`txQLen` (the reference HEAD's; Debian's 1.1.1 does not know it)",
             covers: ["after ADD/container.tuning", "after ADD/files"])
         return [
             row("baseline", "no options"),
             row("baseline", "sysctls, IFNAME", #""sysctl":{"net.core.somaxconn":"500","net.ipv4.conf.IFNAME.arp_filter":"1"}"#),
             row("baseline", "mac, mtu, promisc, allmulti", "\"mac\":\(mac),\"mtu\":1400,\"promisc\":true,\"allmulti\":true"),
             row("baseline", "allmulti false, promisc false", #""allmulti":false,"promisc":false"#),
-            row("baseline", "txQLen", #""txQLen":2000"#, deliberate: txQLen),
+            row("baseline", "txQLen", #""txQLen":2000"#, deliberate: [txQLen]),
             row("baseline", "args.cni: mac, mtu, promisc, allmulti, sysctl",
                 "\"args\":{\"cni\":{\"mac\":\(mac),\"mtu\":1300,\"promisc\":true,\"allmulti\":true,\"sysctl\":{\"net.core.somaxconn\":\"600\"}}}",
-                deliberate: .outcome("Debian's 1.1.1 crashes on an `args.cni.sysctl` without a `sysctl` of the config's own")),
+                deliberate: [.outcome("1.1.1 crash", "Debian's 1.1.1 crashes on an `args.cni.sysctl` without a `sysctl` of the config's own")]),
             row("baseline", "args.cni.sysctl merged into sysctl",
                 #""sysctl":{"net.core.somaxconn":"500"},"args":{"cni":{"sysctl":{"net.ipv4.conf.all.log_martians":"1"}}}"#),
             row("baseline", "runtimeConfig.mac", "\"capabilities\":{\"mac\":true},\"runtimeConfig\":{\"mac\":\(mac)}"),
@@ -91,26 +88,28 @@ extension DiffTable {
             row("key case", "Args.CNI.Mtu", #""Args":{"CNI":{"Mtu":1300}}"#),
             row("duplicates", "mtu 1300 then MTU 1400", #""mtu":1300,"MTU":1400"#),
             row("duplicates", "sysctl key twice", #""sysctl":{"net.core.somaxconn":"500","net.core.somaxconn":"600"}"#,
-                deliberate: .outcome("A `sysctl` object naming a key twice is refused, as the reference HEAD refuses it")),
+                deliberate: [.outcome("repeated sysctl", "A `sysctl` object naming a key twice is refused, as the reference HEAD refuses it")]),
             row("null", "mtu, mac, sysctl, allmulti, args", #""mtu":null,"mac":null,"sysctl":null,"allmulti":null,"args":null"#),
-            row("numbers", "mtu -1", #""mtu":-1"#, deliberate: refusedButDeleted),
-            row("numbers", "mtu 1400.0", #""mtu":1400.0"#, deliberate: refusedButDeleted),
-            row("numbers", "mtu 70000 (above the veth's maximum)", #""mtu":70000"#, deliberate: rolledBack),
+            row("numbers", "mtu -1", #""mtu":-1"#, deliberate: [.codes, checkedFirst]),
+            row("numbers", "mtu 1400.0", #""mtu":1400.0"#, deliberate: .refused),
+            row("numbers", "mtu 70000 (above the veth's maximum)", #""mtu":70000"#, deliberate: [rolledBack]),
             row("strings", "promisc \"true\"", #""promisc":"true""#,
-                deliberate: .outcome("Every boolean option of every plugin also takes the strings")),
-            row("values", "sysctl outside net", #""sysctl":{"kernel.hostname":"x"}"#, deliberate: codes),
+                deliberate: [.stringBooleans]),
+            row("values", "sysctl outside net", #""sysctl":{"kernel.hostname":"x"}"#, deliberate: [.codes]),
             row("values", "sysctl that does not exist", #""sysctl":{"net.core.nothing":"1"}"#),
-            row("values", "mac invalid", #""mac":"02:c0""#, deliberate: checkedFirst),
-            row("wrong types", "sysctl value 500", #""sysctl":{"net.core.somaxconn":500}"#, deliberate: refusedButDeleted),
-            row("wrong types", "mtu \"1400\"", #""mtu":"1400""#, deliberate: refusedButDeleted),
-            row("missing", "prevResult", #""mtu":1400"#, prev: nil, deliberate: codes),
-        ] + envelope(.tuning, full: false) { header, extra in metaConf("tuning", header: header, extra + [#""dataDir":"/var/lib/cni/tuning""#]) }
+            row("values", "mac invalid", #""mac":"02:c0""#, deliberate: [checkedFirst]),
+            row("wrong types", "sysctl value 500", #""sysctl":{"net.core.somaxconn":500}"#, deliberate: .refused),
+            row("wrong types", "mtu \"1400\"", #""mtu":"1400""#, deliberate: .refused),
+            row("missing", "prevResult", #""mtu":1400"#, prev: nil, deliberate: [.codes]),
+        ] + envelope(.tuning, full: false, deliberate: ["null / cniVersion": [.codes]]) { header, extra in
+            metaConf("tuning", header: header, extra + [#""dataDir":"/var/lib/cni/tuning""#])
+        }
     }()
 
     static let bandwidth: [DiffCase] = {
         let row = MetaRow(plugin: .bandwidth)
         let both = #""ingressRate":8000000,"ingressBurst":80000,"egressRate":8000000,"egressBurst":80000"#
-        let headOptions = Deliberate.outcome("The layout is the reference HEAD's")
+        let headOptions = Deliberate.outcome("HEAD's options", "The layout is the reference HEAD's")
         return [
             row("baseline", "ingress and egress", both),
             row("baseline", "ingress only", #""ingressRate":8000000,"ingressBurst":80000"#),
@@ -124,32 +123,32 @@ extension DiffTable {
             row("versions", "0.2.0 (before the reference's first)", both, header: #""cniVersion":"0.2.0","name":"dnet""#, prev: nil),
             row("key case", "IngressRate, INGRESSBURST", #""IngressRate":8000000,"INGRESSBURST":80000"#),
             row("key case", "RuntimeConfig.Bandwidth.EgressRate", #""RuntimeConfig":{"Bandwidth":{"EgressRate":8000000,"EgressBurst":80000}}"#),
-            row("values", "rate without burst", #""egressRate":8000000"#, deliberate: refusedButDeleted),
-            row("values", "burst above 4 GB", #""egressRate":8000000,"egressBurst":34359738360"#, deliberate: refusedButDeleted),
-            row("values", "both subnet lists", both, #""unshapedSubnets":["10.0.0.0/8"],"shapedSubnets":["10.1.0.0/16"]"#, deliberate: headOptions),
-            row("values", "subnet not a CIDR", both, #""shapedSubnets":["10.1.0.0"]"#, deliberate: headOptions),
-            row("wrong types", "egressRate -1", #""egressRate":-1,"egressBurst":80000"#, deliberate: refusedButDeleted),
-            row("wrong types", "egressRate \"8000000\"", #""egressRate":"8000000","egressBurst":80000"#, deliberate: refusedButDeleted),
-            row("missing", "prevResult", both, prev: nil, deliberate: codes),
+            row("values", "rate without burst", #""egressRate":8000000"#, deliberate: .refused),
+            row("values", "burst above 4 GB", #""egressRate":8000000,"egressBurst":34359738360"#, deliberate: .refused),
+            row("values", "both subnet lists", both, #""unshapedSubnets":["10.0.0.0/8"],"shapedSubnets":["10.1.0.0/16"]"#, deliberate: [headOptions]),
+            row("values", "subnet not a CIDR", both, #""shapedSubnets":["10.1.0.0"]"#, deliberate: [headOptions]),
+            row("wrong types", "egressRate -1", #""egressRate":-1,"egressBurst":80000"#, deliberate: .refused),
+            row("wrong types", "egressRate \"8000000\"", #""egressRate":"8000000","egressBurst":80000"#, deliberate: .refused),
+            row("missing", "prevResult", both, prev: nil, deliberate: [.codes]),
         ] + envelope(.bandwidth, full: false) { header, extra in metaConf("bandwidth", header: header, extra + [both]) }
     }()
 
     static let sbr: [DiffCase] = {
         let row = MetaRow(plugin: .sbr)
-        let head = Deliberate.outcome("`table`, `gateways` and `addSourceHints` (the reference HEAD's")
+        let head = Deliberate.outcome("HEAD's options", "`table`, `gateways` and `addSourceHints` (the reference HEAD's")
         return [
             row("baseline", "both families"),
             row("baseline", "0.2.0", header: #""cniVersion":"0.2.0","name":"dnet""#,
                 prev: #""prevResult":{"cniVersion":"0.2.0","ip4":{"ip":"10.1.0.2/24","gateway":"10.1.0.1"}}"#),
-            row("baseline", "table", #""table":500"#, deliberate: head),
+            row("baseline", "table", #""table":500"#, deliberate: [head]),
             // The interface's own default route is copied over the static one (see README): the
             // same tables as 1.1.1, which ignores the key.
             row("baseline", "gateways", #""gateways":["10.1.0.254"]"#),
             row("key case", "PrevResult", prev: metaPrev.replacingOccurrences(of: "\"prevResult\"", with: "\"PrevResult\"")),
             row("values", "no addresses", prev: #""prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/var/run/netns/x"}]}"#,
-                deliberate: codes),
-            row("missing", "prevResult", prev: nil, deliberate: codes),
-        ] + envelope(.sbr, full: false) { header, extra in metaConf("sbr", header: header, extra) }
+                deliberate: [.codes]),
+            row("missing", "prevResult", prev: nil, deliberate: [.codes]),
+        ] + envelope(.sbr, full: false, deliberate: ["null / cniVersion": .refused]) { header, extra in metaConf("sbr", header: header, extra) }
     }()
 
     /// This kernel has no VRF devices: a valid config fails on both sides when the VRF is made;
@@ -160,10 +159,10 @@ extension DiffTable {
             row("baseline", "vrfname", #""vrfname":"blue""#),
             row("baseline", "vrfname and table", #""vrfname":"blue","table":100"#),
             row("key case", "VRFName, Table", #""VRFName":"blue","Table":100"#),
-            row("values", "no vrfname", deliberate: refusedButDeleted),
-            row("wrong types", "table -1", #""vrfname":"blue","table":-1"#, deliberate: refusedButDeleted),
-            row("wrong types", "vrfname 5", #""vrfname":5"#, deliberate: refusedButDeleted),
-            row("missing", "prevResult", #""vrfname":"blue""#, prev: nil, deliberate: codes),
+            row("values", "no vrfname", deliberate: .refused),
+            row("wrong types", "table -1", #""vrfname":"blue","table":-1"#, deliberate: .refused),
+            row("wrong types", "vrfname 5", #""vrfname":5"#, deliberate: .refused),
+            row("missing", "prevResult", #""vrfname":"blue""#, prev: nil, deliberate: [.codes]),
             row("versions", "0.3.0 (before the reference's first)", #""vrfname":"blue""#, header: #""cniVersion":"0.3.0","name":"dnet""#,
                 prev: metaPrev("0.3.0")),
         ] + envelope(.vrf, full: false) { header, extra in metaConf("vrf", header: header, extra + [#""vrfname":"blue""#]) }

@@ -12,8 +12,8 @@ extension DiffTable {
             row("baseline", "1.0.0"),
             row("baseline", "0.3.1, mtu, ipMasq", #""mtu":1400,"ipMasq":true"#, header: #""cniVersion":"0.3.1","name":"dnet""#),
 
-            row("null", "ipam", #""ipam":null"#, ipam: nil),
-            row("wrong types", "ipam {} (no type)", ipam: ""),
+            row("null", "ipam", #""ipam":null"#, ipam: nil, deliberate: .refused),
+            row("wrong types", "ipam {} (no type)", ipam: "", deliberate: .refused),
         ] + vethRows(row) + envelope(.ptp, full: false) { header, extra in ptpConf(header: header, extra) }
     }()
 }

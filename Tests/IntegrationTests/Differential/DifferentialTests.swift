@@ -31,11 +31,11 @@ struct DifferentialTests {
         }
         let seconds = Date().timeIntervalSince(start)
         let differences = DiffObservation.differences(reference: reference, ours: ours)
-        let unexplained = differences.filter { row.deliberate?.explains($0) != true }
+        let unexplained = differences.filter { d in !row.deliberate.contains { $0.explains(d) } }
         DiffReport.append(row, reference: reference, ours: ours, differences: differences, unexplained: unexplained, seconds: seconds)
-        if let deliberate = row.deliberate {
+        for deliberate in row.deliberate {
             #expect(
-                differences.count > unexplained.count,
+                differences.contains { deliberate.explains($0) },
                 "\(row.id): marked deliberate (\(deliberate.readme)) but ours no longer differs there: remove the mark")
         }
         if !unexplained.isEmpty {
@@ -78,13 +78,16 @@ enum DiffReport {
         guard let path = ProcessInfo.processInfo.environment["SWCNI_DIFF_REPORT"], !path.isEmpty else { return }
         var verdict: String
         if differences.isEmpty {
-            verdict = row.deliberate == nil ? "same" : "same (deliberate mark is stale)"
+            verdict = row.deliberate.isEmpty ? "same" : "same (deliberate mark is stale)"
         } else if unexplained.isEmpty {
-            verdict = "deliberate: " + DiffDifference.summary(differences)
+            let marks = row.deliberate.filter { m in differences.contains { m.explains($0) } }.map(\.name)
+            verdict = "deliberate (\(marks.joined(separator: ", "))): " + DiffDifference.summary(differences)
         } else {
             verdict = "**differs**: " + DiffDifference.summary(unexplained)
             if unexplained.count < differences.count { verdict += " (deliberate: the rest)" }
         }
+        let stale = row.deliberate.filter { m in !differences.contains { m.explains($0) } }.map(\.name)
+        if !stale.isEmpty, !differences.isEmpty { verdict += " (**stale mark**: \(stale.joined(separator: ", ")))" }
         func cell(_ text: String) -> String {
             text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
         }

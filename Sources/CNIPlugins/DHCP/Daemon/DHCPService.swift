@@ -53,6 +53,15 @@ final class DHCPService: @unchecked Sendable {
         }
     }
 
+    /// The request's config as DEL and GC read it (the teardown rule): what does not read is unset.
+    private func teardownConfig(_ request: CNIMessages.Request) throws -> NetworkConfig {
+        do {
+            return try NetworkConfig(bytes: request.stdin, lenient: true)
+        } catch {
+            throw DHCPError(.invalidConfig, "error parsing netconf: \(error.msg)")
+        }
+    }
+
     func allocate(_ request: CNIMessages.Request) throws -> CNIResult {
         let conf = try config(request)
         let options = try DHCPOptions(config: conf, cniArgs: request.args)
@@ -86,14 +95,15 @@ final class DHCPService: @unchecked Sendable {
     }
 
     func release(_ request: CNIMessages.Request) throws {
-        let conf = try config(request)
+        let conf = DHCPConfig(teardown: try teardownConfig(request))
         let clientID = LeaseRecord.clientID(containerID: request.containerID, network: conf.name, ifName: request.ifName)
         locks.withLock(clientID) { stop(clientID) }
     }
 
     func collectGarbage(_ request: CNIMessages.Request) throws {
-        let conf = try config(request)
-        guard let valid = try NetworkConfig(bytes: request.stdin).validAttachments else { return }
+        let network = try teardownConfig(request)
+        let conf = DHCPConfig(teardown: network)
+        guard let valid = network.validAttachments else { return }
         let keep = Set(valid.map { LeaseRecord.clientID(containerID: $0.containerID, network: conf.name, ifName: $0.ifName) })
         let stale = leases.withLock { $0.values.filter { $0.record.network == conf.name && !keep.contains($0.record.clientID) } }
         for lease in stale {
