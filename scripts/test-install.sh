@@ -6,6 +6,7 @@
 #    private mount namespace whose /usr, /var and /etc are overlays on the machine's (so the
 #    machine's own files and dpkg database are untouched: Debian's containernetworking-plugins is
 #    replaced only in there), and the demo against /usr/libexec/cni.
+# Each demo runs in scripts/isolated.sh: its namespaces never reach the machine's /run/netns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -14,7 +15,10 @@ plugins=$(.build/release/swift-cni --list)
 fail() { echo "test-install: $*" >&2; exit 1; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-tmp=$(mktemp -d /tmp/swift-cni-install.XXXXXX)
+# Not under /tmp: the demos run in scripts/isolated.sh (their namespaces in a private /run/netns),
+# which gives them a /tmp of their own.
+mkdir -p .build
+tmp=$(mktemp -d "$PWD/.build/install-test.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 say "scripts/install --prefix $tmp"
@@ -39,7 +43,7 @@ if command -v systemd-analyze >/dev/null; then
 else
     echo "test-install: systemd-analyze missing: the dhcp units' syntax is not verified"
 fi
-scripts/demo.sh --cni-path "$tmp" --cnitool "$tmp/cnitool"
+scripts/isolated.sh scripts/demo.sh --cni-path "$tmp" --cnitool "$tmp/cnitool"
 
 say "a foreign file of the same name is refused without --force"
 rm "$tmp/loopback" && echo foreign > "$tmp/loopback"
@@ -92,7 +96,7 @@ unshare --mount --propagation private -- bash -euo pipefail -c '
     done
     man -w cnitool swift-cni >/dev/null
     [ -f /lib/systemd/system/cni-dhcp.service ] && [ -f /lib/systemd/system/cni-dhcp.socket ] || { echo "no dhcp units" >&2; exit 1; }
-    scripts/demo.sh --cni-path /usr/libexec/cni --cnitool /usr/bin/cnitool
+    scripts/isolated.sh scripts/demo.sh --cni-path /usr/libexec/cni --cnitool /usr/bin/cnitool
     # (--force-depends: containers-common depends on container-network-stack, which only we provide now)
     dpkg -r --force-depends swift-cni >/dev/null 2>&1
     [ ! -e /usr/lib/cni/swift-cni ] && [ ! -e /usr/bin/cnitool ] && [ ! -e /lib/systemd/system/cni-dhcp.service ] \
