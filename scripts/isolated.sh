@@ -16,8 +16,13 @@ if [ -z "${SWCNI_ISOLATING:-}" ]; then
 fi
 unset SWCNI_ISOLATING
 
+repo=$PWD
 mount -t tmpfs swcni-run /run
 overlays=/run/.swcni-overlays
+# A checkout inside one of the directories made private (a clone under /tmp, say) stays visible:
+# it is held on a bind mount and put back over its own path afterwards.
+mkdir -p /run/.swcni-repo
+mount --bind "$repo" /run/.swcni-repo
 
 # A fresh tmpfs at $1: over it when it exists, else inside an overlay of its nearest parent.
 private_dir() {
@@ -34,6 +39,11 @@ private_dir() {
 }
 
 for dir in /var/lib/cni /etc/cni /tmp; do private_dir "$dir"; done
+if [ ! -e "$repo/Package.swift" ]; then
+    mkdir -p "$repo"
+    mount --bind /run/.swcni-repo "$repo"
+fi
+cd "$repo"
 # /var/run is usually a link to /run; where it is not, its netns directory is made private too.
 [ -L /var/run ] || private_dir /var/run/netns
 mkdir -p /run/netns

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// Where the built plugin binaries are: `$CNI_BIN_DIR` if set, else the package's `.build/debug`,
 /// where every plugin is a symbolic link to the multi-call binary `swift-cni` (made on first use, as
@@ -80,4 +81,18 @@ public struct PluginRunner: Sendable {
 /// Decodes a JSON object printed by a plugin (tests only).
 public func jsonObject(_ text: String) -> [String: Any]? {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+}
+
+extension Binaries {
+    /// The path of Debian's `name` (in ``referenceDirectory``); when it is missing the test fails
+    /// saying so: a side-by-side check that cannot run is never passed over in silence
+    /// (scripts/deps.sh installs Debian's plugins, so CI has them).
+    public static func requireReference(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let path = referenceDirectory + "/" + name
+        try #require(
+            FileManager.default.isExecutableFile(atPath: path),
+            "Debian's \(name) is not at \(path): the side-by-side check cannot run (scripts/deps.sh installs it)",
+            sourceLocation: sourceLocation)
+        return path
+    }
 }

@@ -7,7 +7,6 @@ import Testing
 /// Debian's binary (1.1.1) tearing down ours and the reverse, rollback, DEL and GC.
 @Suite(.enabled(if: isPrivileged && KernelFeature.ifb.isAvailable), .serialized)
 struct BandwidthTests {
-    static let hasReference = FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/bandwidth")
     static let ifbName = "bwp05f1077a5123"  // "bwp" + sha512("chainnet" + "ctr1")[:12]
 
     static func limits(rate: Int, burst: Int, _ extra: [String: Any] = [:]) -> [String: Any] {
@@ -86,6 +85,21 @@ struct BandwidthTests {
         #expect(egress > 5 * Double(rate) && ingress > 5 * Double(rate), "egress \(egress), ingress \(ingress)")
     }
 
+    /// With `shapedSubnets`, only traffic with those subnets is shaped, in both directions
+    /// (towards them in egress, from them in ingress); the rest runs free.
+    @Test func onlyShapedSubnetsAreShaped() throws {
+        let lab = try ChainLab("bw")
+        defer { lab.delete() }
+        let rate = 8_000_000
+        try lab.add("bandwidth", config: lab.config("bandwidth", Self.limits(rate: rate, burst: 64_000, ["shapedSubnets": ["10.1.0.1/32"]])))
+        let shapedOut = try Self.measure(from: lab.container, to: lab.host, address: "10.1.0.1", seconds: 1)
+        let shapedIn = try Self.measure(from: lab.host, to: lab.container, address: "10.1.0.2", seconds: 1)
+        let freeOut = try Self.measure(from: lab.container, to: lab.host, address: "fd01::1", seconds: 1)
+        let freeIn = try Self.measure(from: lab.host, to: lab.container, address: "fd01::2", seconds: 1)
+        #expect(shapedOut < 1.2 * Double(rate) && shapedIn < 1.2 * Double(rate), "shaped: egress \(shapedOut), ingress \(shapedIn)")
+        #expect(freeOut > 5 * Double(rate) && freeIn > 5 * Double(rate), "free: egress \(freeOut), ingress \(freeIn)")
+    }
+
     @Test func layoutReadBackWithTc() throws {
         let lab = try ChainLab("bw")
         defer { lab.delete() }
@@ -144,7 +158,7 @@ struct BandwidthTests {
     /// single TBF bucket at the configured rate.
     @Test(arguments: [false, true])
     func eachDeletesWhatTheOtherAdded(referenceAdds: Bool) throws {
-        guard Self.hasReference else { return }
+        _ = try Binaries.requireReference("bandwidth")
         let lab = try ChainLab("bw")
         defer { lab.delete() }
         let config = lab.config("bandwidth", Self.limits(rate: 8_000_000, burst: 80_000))

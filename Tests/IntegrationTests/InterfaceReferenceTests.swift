@@ -4,9 +4,8 @@ import Testing
 
 /// macvlan and host-device beside Debian's (`/usr/lib/cni`, 1.1.1): the same result and the
 /// same links for the same request, and each deletes what the other added.
-@Suite(
-    .enabled(if: isPrivileged && FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/macvlan")),
-    .serialized)
+/// Where Debian's binary is missing each test fails saying so (``Binaries/requireReference(_:sourceLocation:)``).
+@Suite(.enabled(if: isPrivileged), .serialized)
 struct InterfaceReferenceTests {
     /// A result with the random parts (MACs, namespace names) replaced.
     static func normalized(_ result: [String: Any], _ ns: TestNamespace) -> String {
@@ -30,7 +29,7 @@ struct InterfaceReferenceTests {
     @Test(arguments: ["0.3.1", "1.0.0"])
     func macvlanSameResultAndState(version: String) throws {
         let ours = try InterfaceLab(plugin: "macvlan")
-        let theirs = try InterfaceLab(plugin: "macvlan", binary: Binaries.referenceDirectory + "/macvlan", cniPath: Binaries.referenceDirectory)
+        let theirs = try InterfaceLab(plugin: "macvlan", binary: Binaries.requireReference("macvlan"), cniPath: Binaries.referenceDirectory)
         defer { ours.delete(); theirs.delete() }
         let (a, b) = (try ours.container(), try theirs.container())
         let extra: [String: Any] = ["master": "uplink0", "mode": "vepa", "mtu": 1400, "dns": ["nameservers": ["10.66.0.53"]]]
@@ -52,7 +51,7 @@ struct InterfaceReferenceTests {
         let lab = try InterfaceLab(plugin: "macvlan")
         defer { lab.delete() }
         let ctr = try lab.container()
-        let reference = lab.runner(binary: Binaries.referenceDirectory + "/macvlan", cniPath: Binaries.referenceDirectory)
+        let reference = lab.runner(binary: try Binaries.requireReference("macvlan"), cniPath: Binaries.referenceDirectory)
         let (adder, deleter) = referenceAdds ? (reference, lab.runner) : (lab.runner, reference)
         let config = lab.config(["master": "uplink0"])
         let add = try lab.run("ADD", ctr, config, runner: adder)
@@ -67,7 +66,7 @@ struct InterfaceReferenceTests {
     @Test func hostDeviceSameResultAndEachMovesTheOthersBack() throws {
         let ours = try InterfaceLab(plugin: "host-device")
         let theirs = try InterfaceLab(
-            plugin: "host-device", binary: Binaries.referenceDirectory + "/host-device", cniPath: Binaries.referenceDirectory)
+            plugin: "host-device", binary: Binaries.requireReference("host-device"), cniPath: Binaries.referenceDirectory)
         defer { ours.delete(); theirs.delete() }
         let (a, b) = (try ours.container(), try theirs.container())
         let config = { (lab: InterfaceLab) in lab.config(["device": "uplink0"], ipam: lab.ipam(["10.66.0.0/24"])) }

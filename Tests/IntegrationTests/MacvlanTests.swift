@@ -111,6 +111,23 @@ struct MacvlanTests {
         #expect(try InterfaceLab.links(lab.host).sorted() == ["uplink0", "wire0"])
     }
 
+    /// Faults while the link exists: an IPAM that fails (its CNI error passed on), and a master
+    /// that vanishes during ADD (IPAM deletes it, then leases an address): ADD fails with a CNI
+    /// error and leaves no link and no lease.
+    @Test func faultsDuringAddLeaveNothing() throws {
+        let lab = try InterfaceLab(plugin: "macvlan")
+        defer { lab.delete() }
+        let ctr = try lab.container()
+        let faulty = try lab.faultyRunner()
+        try lab.expectCleanFailure(
+            ctr, lab.config(["master": "uplink0"], ipam: ["type": "failing-ipam"]), runner: faulty, code: InterfaceLab.failingIPAMCode)
+        #expect(try InterfaceLab.links(lab.host).sorted() == ["uplink0", "wire0"])
+        var vanishing = lab.ipam()
+        vanishing["type"] = "vanishing-ipam"
+        try lab.expectCleanFailure(ctr, lab.config(["master": "uplink0"], ipam: vanishing), runner: faulty)
+        #expect(try InterfaceLab.links(lab.host) == [], "the master (and its veth peer) went during ADD")
+    }
+
     @Test func delWithoutNamespaceTwiceAndGCStatus() throws {
         let lab = try InterfaceLab(plugin: "macvlan")
         defer { lab.delete() }

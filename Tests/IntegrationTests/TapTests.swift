@@ -47,4 +47,15 @@ struct TapTests {
         ctr.delete()
         #expect(try lab.run("DEL", ctr, plain, ifName: "tap1").status == 0)
     }
+
+    /// An IPAM that fails after the tap exists: its CNI error passed on, the tap removed, the
+    /// bridge it joined left as it was.
+    @Test func failingIPAMLeavesNoTap() throws {
+        let lab = try InterfaceLab(plugin: "tap", uplink: false)
+        defer { lab.delete() }
+        let ctr = try lab.container()
+        try ctr.check(["ip", "link", "add", "br1", "type", "bridge"])
+        let config = lab.config(["bridge": "br1", "mtu": 1400], ipam: ["type": "failing-ipam"])
+        try lab.expectCleanFailure(ctr, config, runner: try lab.faultyRunner(), ifName: "tap0", code: InterfaceLab.failingIPAMCode, keep: ["br1"])
+    }
 }

@@ -7,7 +7,6 @@ import Testing
 /// reference's, each side's DEL restoring the other side's ADD, CHECK catching drift, rollback.
 @Suite(.enabled(if: isPrivileged), .serialized)
 struct TuningTests {
-    static let hasReference = FileManager.default.isExecutableFile(atPath: Binaries.referenceDirectory + "/tuning")
 
     /// What the tests compare of the container interface: MAC, MTU, flags, queue length.
     static func linkState(_ lab: ChainLab) throws -> String {
@@ -19,7 +18,7 @@ struct TuningTests {
     @Test(arguments: [false, true])
     func everyLinkOptionSetCheckedAndRestored(reference: Bool) throws {
         // Debian's 1.1.1 predates txQLen; ours is run with it.
-        if reference && !Self.hasReference { return }
+        if reference { _ = try Binaries.requireReference("tuning") }
         let lab = try ChainLab("tun")
         defer { lab.delete() }
         let before = try Self.linkState(lab)
@@ -41,7 +40,7 @@ struct TuningTests {
     /// the other side's ADD.
     @Test(arguments: [false, true], [false, true])
     func eachRestoresWhatTheOtherTuned(referenceAdds: Bool, defaultDataDir: Bool) throws {
-        guard Self.hasReference else { return }
+        _ = try Binaries.requireReference("tuning")
         let lab = try ChainLab("tun")
         defer { lab.delete() }
         // The default /run/cni/tuning lives in a private /run: the machine's is never written.
@@ -74,10 +73,32 @@ struct TuningTests {
         let ours = try lab.add("tuning", config: config, args: form.2)
         #expect(try lab.link("eth0")["address"] as? String == "c2:11:22:33:44:77", "\(form.0)")
         #expect(try lab.run("DEL", "tuning", config: config, args: form.2).status == 0)
-        guard Self.hasReference else { return }
+        _ = try Binaries.requireReference("tuning")
         let theirs = try lab.add("tuning", reference: true, config: config, args: form.2)
         #expect(ChainLab.json(ours) == ChainLab.json(theirs), "\(form.0)")
         #expect(try lab.run("DEL", "tuning", reference: true, config: config, args: form.2).status == 0)
+    }
+
+    /// `args.cni` overrides the config's `mtu`, `promisc`, `allmulti` and adds to its `sysctl`,
+    /// on the kernel, ours and Debian's alike; DEL restores the link.
+    @Test(arguments: [false, true])
+    func argsCNIOverridesTheConfig(reference: Bool) throws {
+        if reference { _ = try Binaries.requireReference("tuning") }
+        let lab = try ChainLab("tun")
+        defer { lab.delete() }
+        let before = try Self.linkState(lab)
+        let config = lab.config("tuning", [
+            "mtu": 1300, "promisc": false, "allmulti": false, "dataDir": lab.scratch + "/d",
+            "sysctl": ["net.ipv4.conf.IFNAME.arp_filter": "1"],
+            "args": ["cni": ["mtu": 1400, "promisc": true, "allmulti": true, "sysctl": ["net.ipv4.conf.IFNAME.arp_ignore": "2"]]],
+        ])
+        try lab.add("tuning", reference: reference, config: config)
+        let mac = try lab.link("eth0")["address"] ?? "?"
+        #expect(try Self.linkState(lab) == "mac \(mac) mtu 1400 qlen 1000 ALLMULTI,PROMISC,UP")
+        #expect(try lab.sysctl("net/ipv4/conf/eth0/arp_filter") == "1" && lab.sysctl("net/ipv4/conf/eth0/arp_ignore") == "2")
+        #expect(try lab.run("CHECK", "tuning", config: config).status == 0)
+        #expect(try lab.run("DEL", "tuning", reference: reference, config: config).status == 0)
+        #expect(try Self.linkState(lab) == before)
     }
 
     @Test func sysctlsWithIFNAMEAndTheSameResultAsTheReference() throws {
@@ -98,7 +119,7 @@ struct TuningTests {
         // No link attribute configured: nothing saved.
         #expect(!FileManager.default.fileExists(atPath: "/run/cni/tuning/ctr1_eth0.json"))
         #expect(try lab.run("DEL", "tuning", config: config).status == 0)
-        guard Self.hasReference else { return }
+        _ = try Binaries.requireReference("tuning")
         let theirs = try lab.add("tuning", reference: true, config: config)
         #expect(ChainLab.json(ours) == ChainLab.json(theirs))
     }
