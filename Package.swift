@@ -46,11 +46,11 @@ let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-
 /// The plugins, one library each under Sources/CNIPlugins; every one is linked into `swift-cni`.
 /// A new plugin is one more line here, and one line in its sources (Sources/README.md).
 let pluginLibraries: [Target] = [
-    .target(name: "Loopback", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Loopback", swiftSettings: lean),
-    .target(name: "HostLocal", dependencies: ["CNI", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
-    .target(name: "Bridge", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/Bridge", swiftSettings: lean),
-    .target(name: "PTP", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
-    .target(name: "PortMap", dependencies: ["PluginKit", "Firewall"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
+    .target(name: "Loopback", dependencies: ["PluginKit", "DomainErrors"], path: "Sources/CNIPlugins/Loopback", swiftSettings: lean),
+    .target(name: "HostLocal", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
+    .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge", swiftSettings: lean),
+    .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
+    .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
             swiftSettings: lean),
     .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan", swiftSettings: lean),
     .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice", swiftSettings: lean),
@@ -58,11 +58,11 @@ let pluginLibraries: [Target] = [
     .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy", swiftSettings: lean),
     .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN", swiftSettings: lean),
     .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN", swiftSettings: lean),
-    .target(name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "NetAddress"], path: "Sources/CNIPlugins/FirewallPlugin",
+    .target(name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/FirewallPlugin",
             exclude: ["README.md"], swiftSettings: lean),
-    .target(name: "Static", dependencies: ["CNI", "NetAddress"], path: "Sources/CNIPlugins/Static", swiftSettings: lean),
-    .target(name: "Flannel", dependencies: ["CNI", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel", swiftSettings: lean),
-    .target(name: "DHCP", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+    .target(name: "Static", dependencies: ["CNI", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/Static", swiftSettings: lean),
+    .target(name: "Flannel", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel", swiftSettings: lean),
+    .target(name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
             path: "Sources/CNIPlugins/DHCP", swiftSettings: lean),
     .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning", swiftSettings: lean),
     .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR", swiftSettings: lean),
@@ -93,6 +93,8 @@ let package = Package(
         .systemLibrary(name: "CLibnftnl"),
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
         .target(name: "NetAddress", swiftSettings: lean),
+        // The one shape of every module's own errors (`DomainError`) and the kinds CNI codes come from.
+        .target(name: "DomainErrors", swiftSettings: lean),
         // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
         // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
         .target(name: "Posix", dependencies: [system], swiftSettings: lean),
@@ -103,7 +105,7 @@ let package = Package(
         // rtnetlink over libmnl.
         .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system], swiftSettings: lean),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "NetAddress", "Posix", system], swiftSettings: lean),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "DomainErrors", "NetAddress", "Posix", system], swiftSettings: lean),
         // nftables over libnftnl (one batch per operation), on Netlink's shared socket.
         .target(
             name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system],
@@ -114,18 +116,20 @@ let package = Package(
             ]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
-        .target(name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
+        .target(
+            name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system],
+            swiftSettings: lean),
         // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
         // only the firewall plugin links it, for firewalld.
         .target(name: "DBus", dependencies: [system], swiftSettings: lean),
 
         // CNI spec types, JSON, PluginMain, delegation, the multi-call binary's plugin table. No
         // netlink (the shim only for the table's section bounds).
-        .target(name: "CNI", dependencies: ["CNetlinkShim", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
+        .target(name: "CNI", dependencies: ["CNetlinkShim", "DomainErrors", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
         .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system], swiftSettings: lean),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
-        .target(name: "PluginKit", dependencies: ["CNI", "LinuxNet", "Netlink", "NetAddress", system], swiftSettings: lean),
+        .target(name: "PluginKit", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", system], swiftSettings: lean),
 
         // One executable holds every plugin library (each registers itself in its table).
         .executableTarget(
@@ -141,7 +145,12 @@ let package = Package(
         ),
 
         // Helpers only tests import: throwaway namespaces, running built binaries, fakes.
-        .target(name: "CNITestSupport", dependencies: ["CNetlinkShim", "NetAddress", "Spawn", system], path: "Tests/CNITestSupport"),
+        .target(
+            name: "CNITestSupport",
+            dependencies: [
+                "CNetlinkShim", "CLibnftnl", "CNI", "Firewall", "LinuxNet", "NetAddress", "Netlink", "PluginKit", "Spawn", system,
+            ],
+            path: "Tests/CNITestSupport"),
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
@@ -149,7 +158,7 @@ let package = Package(
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
-        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "CNITestSupport"]),
+        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "NFTables", "LinuxNet", "CNI", "Spawn", "CNITestSupport"]),
         .testTarget(name: "HostLocalTests", dependencies: ["HostLocal", "CNI", "CNITestSupport"]),
         .testTarget(name: "IPAMTests", dependencies: ["Static", "DHCP", "CNI", "NetAddress", "CNITestSupport"]),
         .testTarget(name: "FlannelTests", dependencies: ["Flannel", "CNI", "NetAddress", "CNITestSupport"]),
@@ -158,7 +167,7 @@ let package = Package(
             name: "PluginTests",
             dependencies: [
                 "Loopback", "Bridge", "PTP", "PortMap", "Macvlan", "IPVLAN", "VLAN", "Tap", "HostDevice", "Tuning", "SBR",
-                "Bandwidth", "VRF", "PluginKit", "CNITestSupport",
+                "Bandwidth", "VRF", "PluginKit", "DomainErrors", "Netlink", "CNITestSupport",
             ]),
         .testTarget(name: "FirewallPluginTests", dependencies: ["FirewallPlugin", "Firewall", "NFTables", "DBus", "PluginKit", "CNI", "CNITestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["CNI", "CNITestSupport"]),

@@ -1,4 +1,5 @@
 import NFTables
+import Netlink
 
 /// Which firewall API holds a plugin's rules: bridge/ptp's `ipMasqBackend` and portmap's `backend`
 /// (the raw values are the config's words).
@@ -41,10 +42,16 @@ public protocol FirewallProbe: Sendable {
 /// The node as the calling thread's network namespace shows it, read in-process (a few netlink
 /// requests and a procfs read; no program is run).
 public struct NodeFirewallProbe: FirewallProbe {
+    /// The programs, and the host whose nftables and procfs views are read.
     public var tools: IPTablesTools
 
-    public init(tools: IPTablesTools = .locate()) {
+    public init(tools: IPTablesTools) {
         self.tools = tools
+    }
+
+    /// The node that `host` reaches.
+    public init(host: FirewallHost = .process) {
+        self.init(tools: .locate(in: host))
     }
 
     public func iptablesInstalled() -> Bool { tools.isPresent }
@@ -59,22 +66,23 @@ public struct NodeFirewallProbe: FirewallProbe {
     /// (`/proc/net/ip_tables_names` lists it): that counts as iptables in use. kube-proxy's own
     /// chains (`KUBE-*`) do not count: they say nothing about which CNI layout the node has.
     public func iptablesInUse() -> Bool {
-        if IPTablesTools.legacyNATLoaded(.v4) { return true }
+        if tools.host.legacyTableLoaded(.v4, "nat") { return true }
         do {
-            return try NFTConnection().chains(in: NFTTableRef(.ip, "nat")).contains { $0.ref.name.hasPrefix("CNI-") }
+            return try tools.host.nftables().chains(in: NFTTableRef(.ip, "nat")).contains { $0.ref.name.hasPrefix("CNI-") }
         } catch {
             return false
         }
     }
 
-    public func nftablesAvailable() -> Bool { Self.kernelHasNFTables() }
+    public func nftablesAvailable() -> Bool { Self.kernelHasNFTables(tools.host.netfilter) }
 
-    /// Whether the kernel speaks nf_tables in the calling thread's namespace. Only "no such
-    /// protocol or subsystem" means no; any other failure (EPERM without CAP_NET_ADMIN) means yes,
-    /// so that the operation itself fails with that error instead of silently changing backend.
-    public static func kernelHasNFTables() -> Bool {
+    /// Whether the kernel speaks nf_tables where `netfilter` opens its sockets (by default the
+    /// calling thread's namespace). Only "no such protocol or subsystem" means no; any other
+    /// failure (EPERM without CAP_NET_ADMIN) means yes, so that the operation itself fails with
+    /// that error instead of silently changing backend.
+    public static func kernelHasNFTables(_ netfilter: TransportOpener = .callingThread(.netfilter)) -> Bool {
         do {
-            _ = try NFTConnection().tableExists(NFTTableRef(.inet, FirewallNames.masqueradeTable))
+            _ = try NFTConnection(netfilter).tableExists(NFTTableRef(.inet, FirewallNames.masqueradeTable))
             return true
         } catch {
             return !error.isUnsupported

@@ -1,49 +1,36 @@
+import DomainErrors
 import NFTables
 import SystemPackage
 
-/// A failed firewall operation: a code, a message naming the object (chain, rule, container), and the cause
-/// (the nftables error, or what iptables-restore printed).
+/// A failed firewall operation: a code, a message naming the object (chain, rule, container), and what
+/// caused it (the nftables error, or what iptables-restore printed).
 ///
-/// Its CNI code is decided in one place (`FirewallError+CNI.swift`): `.invalidConfig` is the only one a user
-/// can fix by editing the network config (7), `.busy` is worth retrying (11), the rest are internal (999).
-public struct FirewallError: Error, CustomStringConvertible, Sendable {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private enum Value: Hashable, Sendable { case invalidConfig, nftables, iptables, spawn, busy, checkFailed, multiple }
-        private let value: Value
-
+/// Its kind (and so its CNI code) is decided here: `.invalidConfig` is the only one a user can fix by
+/// editing the network config (7), `.busy` is worth retrying (11), the rest are internal (999), the code
+/// the reference reports every firewall failure with.
+public struct FirewallError: DomainError, Sendable {
+    public enum Code: Hashable, Sendable {
         /// A bad setting (an unknown `ipMasqBackend`, a missing binary for an explicit backend).
-        public static let invalidConfig = Code(value: .invalidConfig)
+        case invalidConfig
         /// The kernel rejected an nftables operation (`nftError` has the details).
-        public static let nftables = Code(value: .nftables)
-        /// iptables-save/iptables-restore failed (exit status and output in `cause`).
-        public static let iptables = Code(value: .iptables)
+        case nftables
+        /// iptables-save/iptables-restore failed (exit status and output in `detail`).
+        case iptables
         /// A helper program could not be started or waited for.
-        public static let spawn = Code(value: .spawn)
+        case spawn
         /// The xtables lock or a concurrent change got in the way; retrying may succeed.
-        public static let busy = Code(value: .busy)
+        case busy
         /// CHECK found the rules missing or different.
-        public static let checkFailed = Code(value: .checkFailed)
+        case checkFailed
         /// Several backends failed (teardown and GC try both); `underlying` has each.
-        public static let multiple = Code(value: .multiple)
-
-        public var description: String {
-            switch value {
-            case .invalidConfig: return "invalid config"
-            case .nftables: return "nftables"
-            case .iptables: return "iptables"
-            case .spawn: return "spawn"
-            case .busy: return "busy"
-            case .checkFailed: return "check failed"
-            case .multiple: return "multiple"
-            }
-        }
+        case multiple
     }
 
     public var code: Code
     /// What failed, naming the object: "set up masquerade for container ctr1 (network mynet, eth0)".
     public var message: String
-    /// The underlying reason, as text.
-    public var cause: String?
+    /// The underlying reason as text: what a program printed, or what CHECK found missing.
+    public var detail: String?
     public var errno: Errno?
     /// The nftables error this wraps, if any.
     public var nftError: NFTError?
@@ -51,12 +38,12 @@ public struct FirewallError: Error, CustomStringConvertible, Sendable {
     public var underlying: [FirewallError]
 
     public init(
-        _ code: Code, _ message: String, cause: String? = nil, errno: Errno? = nil, nftError: NFTError? = nil,
+        _ code: Code, _ message: String, detail: String? = nil, errno: Errno? = nil, nftError: NFTError? = nil,
         underlying: [FirewallError] = []
     ) {
         self.code = code
         self.message = message
-        self.cause = cause
+        self.detail = detail
         self.errno = errno
         self.nftError = nftError
         self.underlying = underlying
@@ -64,13 +51,26 @@ public struct FirewallError: Error, CustomStringConvertible, Sendable {
 
     /// Wraps an nftables error with what we were doing.
     init(_ message: String, _ error: NFTError) {
-        self.init(.nftables, message, cause: error.description, errno: error.errno, nftError: error)
+        self.init(.nftables, message, detail: error.description, errno: error.errno, nftError: error)
+    }
+
+    /// The nftables error, or the errno of a failed system call.
+    public var cause: (any Error)? { nftError ?? errno }
+
+    /// Several backends failing at once (teardown, GC) is internal whatever each said.
+    public var kind: ErrorKind {
+        switch code {
+        case .invalidConfig: return .invalidConfig
+        case .busy: return .tryAgain
+        case .checkFailed: return .checkFailed
+        case .nftables, .iptables, .spawn, .multiple: return .internal
+        }
     }
 
     public var description: String {
         if code == .multiple { return underlying.map(\.description).joined(separator: "; ") }
         var text = message
-        if let cause, !cause.isEmpty { text += ": \(cause)" } else if let errno { text += ": \(errno)" }
+        if let detail, !detail.isEmpty { text += ": \(detail)" } else if let errno { text += ": \(errno)" }
         return text
     }
 }

@@ -83,7 +83,7 @@ public struct IPTablesMasquerade: MasqueradeBackend {
             let layout = Self.layout(attachment, addresses)
             let required = layout.accepts + [layout.masquerade] + layout.jumps
             if let missing = required.first(where: { !dump.rules.contains($0) }) {
-                throw FirewallError(.checkFailed, what, cause: "missing rule: \(missing.line())")
+                throw FirewallError(.checkFailed, what, detail: "missing rule: \(missing.line())")
             }
         }
     }

@@ -150,9 +150,9 @@ extension IPTablesTools {
     /// ``natMayHold(_:chains:)`` for any table (`filter` for the firewall plugin's CNI-FORWARD).
     public func mayHold(_ family: IPFamily, table name: String, chains: [String]) -> Bool {
         guard hasTools(for: family) else { return false }
-        if Self.legacyTableLoaded(family, table: name) { return true }
+        if host.legacyTableLoaded(family, name) { return true }
         do {
-            let connection = try NFTConnection()
+            let connection = try host.nftables()
             let table = NFTTableRef(family == .v4 ? .ip : .ip6, name)
             for chain in chains where try connection.chainExists(table.chain(chain)) { return true }
             return false

@@ -2,6 +2,7 @@ import CNI
 import Glibc
 import NFTables
 import Posix
+import Spawn
 import NetAddress
 
 /// The iptables-save/iptables-restore programs of both families, found on PATH. We never link libiptc
@@ -12,29 +13,27 @@ public struct IPTablesTools: Sendable {
     public var restore4: String?
     public var save6: String?
     public var restore6: String?
+    /// Where they run, and where the nftables and procfs views that spare a run are read.
+    public var host: FirewallHost
 
-    public init(save4: String?, restore4: String?, save6: String?, restore6: String?) {
+    public init(save4: String?, restore4: String?, save6: String?, restore6: String?, host: FirewallHost = .process) {
         self.save4 = save4
         self.restore4 = restore4
         self.save6 = save6
         self.restore6 = restore6
+        self.host = host
     }
 
-    /// Looks the programs up in `PATH`, then in the usual sbin directories (runtimes often exec plugins
-    /// with a minimal PATH).
-    public static func locate(path: String? = getenv("PATH").map { String(cString: $0) }) -> IPTablesTools {
-        let directories = (path ?? "").split(separator: ":").map(String.init)
-            + ["/usr/sbin", "/sbin", "/usr/bin", "/bin", "/usr/local/sbin"]
-        func find(_ name: String) -> String? {
-            for dir in directories where !dir.isEmpty {
-                let candidate = dir + "/" + name
-                if access(candidate, X_OK) == 0 { return candidate }
-            }
-            return nil
-        }
-        return IPTablesTools(
-            save4: find("iptables-save"), restore4: find("iptables-restore"),
-            save6: find("ip6tables-save"), restore6: find("ip6tables-restore"))
+    /// The programs as `host` finds them (this machine's: on `PATH`, then in the usual sbin
+    /// directories, since runtimes often exec plugins with a minimal PATH).
+    public static func locate(in host: FirewallHost = .process) -> IPTablesTools {
+        let found = host.programs.locate(["iptables-save", "iptables-restore", "ip6tables-save", "ip6tables-restore"])
+        return IPTablesTools(save4: found[0], restore4: found[1], save6: found[2], restore6: found[3], host: host)
+    }
+
+    /// This machine's programs, looked up on `path` first.
+    public static func locate(path: String?) -> IPTablesTools {
+        locate(in: FirewallHost(programs: ChildProcessRunner(path: path)))
     }
 
     /// True when the IPv4 tools exist (the reference's notion of "iptables is there").
@@ -57,11 +56,11 @@ public struct IPTablesTools: Sendable {
         guard let (save, _) = tools(for: family) else {
             throw FirewallError(.invalidConfig, "\(Self.name(family))-save not found on PATH")
         }
-        let result = try Subprocess.run(save, ["-t", table])
+        let result = try Subprocess.run(host.programs, save, ["-t", table])
         guard result.succeeded else {
             throw FirewallError(
                 .iptables, "read the \(table) table with \(save) -t \(table)",
-                cause: "exit status \(result.status): \(result.stderr.trimmed)")
+                detail: "exit status \(result.status): \(result.stderr.trimmed)")
         }
         return IPTablesDump(parsing: result.stdout, table: table)
     }
@@ -78,12 +77,12 @@ public struct IPTablesTools: Sendable {
             throw FirewallError(.invalidConfig, "\(what): \(Self.name(family))-restore not found on PATH")
         }
         let script = "*\(table)\n" + lines.joined(separator: "\n") + "\nCOMMIT\n"
-        let result = try Subprocess.run(restore, ["--noflush", "--wait"], input: Array(script.utf8))
+        let result = try Subprocess.run(host.programs, restore, ["--noflush", "--wait"], input: Array(script.utf8))
         guard result.succeeded else {
             // Exit status 4 is xtables' "resource problem": the lock, or a concurrent change.
             throw FirewallError(
                 result.status == 4 ? .busy : .iptables, what,
-                cause: "\(restore) exit status \(result.status): \(result.stderr.trimmed)")
+                detail: "\(restore) exit status \(result.status): \(result.stderr.trimmed)")
         }
     }
 
@@ -92,9 +91,9 @@ public struct IPTablesTools: Sendable {
     /// loaded tables in /proc/thread-self/net/ip{,6}_tables_names. When neither has a nat table, teardown
     /// and GC skip their two execs (most DELs on an nftables host). Unsure means true.
     func natMayHaveRules(_ family: IPFamily) -> Bool {
-        if Self.legacyNATLoaded(family) { return true }
+        if host.legacyTableLoaded(family, "nat") { return true }
         do {
-            return try NFTConnection().tableExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat"))
+            return try host.nftables().tableExists(NFTTableRef(family == .v4 ? .ip : .ip6, "nat"))
         } catch {
             return true
         }
@@ -113,7 +112,7 @@ extension IPTablesTools {
     static func legacyNATLoaded(_ family: IPFamily) -> Bool { legacyTableLoaded(family, table: "nat") }
 
     /// Whether iptables-legacy's `table` of `family` exists in the calling thread's namespace.
-    static func legacyTableLoaded(_ family: IPFamily, table: String) -> Bool {
+    @Sendable public static func legacyTableLoaded(_ family: IPFamily, table: String) -> Bool {
         let names = family == .v4 ? "ip_tables_names" : "ip6_tables_names"
         guard let loaded = readSmallFile("/proc/thread-self/net/" + names) else { return false }
         return loaded.split(separator: "\n").contains(Substring(table))

@@ -8,17 +8,22 @@ import NFTables
 ///     try masq.teardown(attachment)                                     // DEL (addresses optional)
 ///     try masq.gc(network: config.name, keeping: validAttachments)      // GC
 ///
-/// All of it works on the network namespace of the calling thread.
+/// All of it works where `host` reaches: by default the network namespace of the calling thread.
 public struct Masquerade: Sendable {
     public var iptables: any MasqueradeBackend
     public var nftables: any MasqueradeBackend
     /// What the default backend rule reads about the node (``FirewallBackendKind/nodeDefault(_:)``).
     public var node: any FirewallProbe
 
-    public init(
-        iptables: any MasqueradeBackend = IPTablesMasquerade(), nftables: any MasqueradeBackend = NFTablesMasquerade(),
-        node: any FirewallProbe = NodeFirewallProbe()
-    ) {
+    /// Both backends and the node's probe on `host` (the programs are looked up once).
+    public init(host: FirewallHost = .process) {
+        let tools = IPTablesTools.locate(in: host)
+        self.init(
+            iptables: IPTablesMasquerade(tools: tools), nftables: NFTablesMasquerade(netfilter: host.netfilter),
+            node: NodeFirewallProbe(tools: tools))
+    }
+
+    public init(iptables: any MasqueradeBackend, nftables: any MasqueradeBackend, node: any FirewallProbe = NodeFirewallProbe()) {
         self.iptables = iptables
         self.nftables = nftables
         self.node = node

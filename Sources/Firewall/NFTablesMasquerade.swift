@@ -1,5 +1,6 @@
 import NFTables
 import NetAddress
+import Netlink
 
 /// The reference's nftables ipMasq layout (containernetworking/plugins v1.6+), object for object:
 ///
@@ -30,9 +31,14 @@ public struct NFTablesMasquerade: MasqueradeBackend {
     /// work (``NFTSocketKeeper``; bridge DEL 37 -> 20 ms).
     private static let keeper = NFTSocketKeeper()
 
-    public init() {}
+    /// Opens the netfilter sockets, in the namespace the rules live in.
+    public var netfilter: TransportOpener
 
-    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables() }
+    public init(netfilter: TransportOpener = .callingThread(.netfilter)) {
+        self.netfilter = netfilter
+    }
+
+    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables(netfilter) }
 
     /// Equivalent to the reference's `nft -f` of: add table/chains, flush and refill `postrouting`, delete
     /// this attachment's stale rules, add one rule per address; all in one transaction.
@@ -40,7 +46,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
         let prefix = instanceHash(attachment)
         let wanted = attachment.addresses.map { Self.rule(for: $0, attachment) }
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             try connection.transact { (connection) throws(NFTError) in
                 let stale = try connection.rules(in: Self.checks) { $0?.hasPrefix(prefix) == true }
                 // The reference rewrites the table, chains and `postrouting` on every ADD. We do so only when
@@ -88,20 +94,20 @@ public struct NFTablesMasquerade: MasqueradeBackend {
         let what = "check nftables masquerade for \(attachment.label)"
         let rules: [NFTListedRule], entry: [NFTListedRule]
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             rules = try connection.rules(in: Self.checks)
             entry = try connection.rules(in: Self.postrouting)
         } catch {
             throw FirewallError(what, error)
         }
         if entry.map(\.expressions) != Self.postroutingRules().map(\.expressions) {
-            throw FirewallError(.checkFailed, what, cause: "chain \(Self.postrouting) does not lead to \(Self.checks)")
+            throw FirewallError(.checkFailed, what, detail: "chain \(Self.postrouting) does not lead to \(Self.checks)")
         }
         for address in attachment.addresses {
             let want = Self.rule(for: address, attachment)
             if !rules.contains(where: { $0.comment == want.comment && $0.expressions == want.expressions }) {
                 throw FirewallError(
-                    .checkFailed, what, cause: "no rule for \(address.address) in \(Self.checks)")
+                    .checkFailed, what, detail: "no rule for \(address.address) in \(Self.checks)")
             }
         }
     }
@@ -154,7 +160,7 @@ public struct NFTablesMasquerade: MasqueradeBackend {
     /// lists as empty, so this is idempotent.
     private func deleteRules(what: String, where matches: (String?) -> Bool) throws(FirewallError) {
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 for rule in try connection.rules(in: Self.checks, whereComment: matches) { batch.deleteRule(rule) }

@@ -11,17 +11,20 @@ struct SubprocessResult: Sendable {
     var succeeded: Bool { status == 0 }
 }
 
-/// iptables-save and iptables-restore runs: Spawn's `ChildProcess` (posix_spawn, stdin fed and both
-/// outputs read through one poll loop, pipes close-on-exec from the start), with its failures as
-/// firewall errors. The child works on the calling thread's network namespace.
+/// iptables-save and iptables-restore runs through the host's ``Spawn/ProgramRunner`` (for the
+/// real one, Spawn's `ChildProcess`: posix_spawn with stdin fed and both outputs read through one
+/// poll loop), with a failure to start as a firewall error. The child works on the calling
+/// thread's network namespace.
 enum Subprocess {
-    static func run(_ path: String, _ arguments: [String], input: [UInt8] = []) throws(FirewallError) -> SubprocessResult {
+    static func run(
+        _ programs: any ProgramRunner, _ path: String, _ arguments: [String], input: [UInt8] = []
+    ) throws(FirewallError) -> SubprocessResult {
         let output: ChildProcess.Output
         do {
-            output = try ChildProcess.run(path: path, arguments: arguments, stdin: input)
+            output = try programs.run(path: path, arguments: arguments, stdin: input)
         } catch {
             let what = ([path] + arguments).joined(separator: " ")
-            throw FirewallError(.spawn, "start \(what)", cause: error.goDescription, errno: Errno(rawValue: error.errno))
+            throw FirewallError(.spawn, "start \(what)", detail: error.goDescription, errno: Errno(rawValue: error.errno))
         }
         return SubprocessResult(
             status: output.termination.status, stdout: String(decoding: output.stdout, as: UTF8.self),

@@ -25,7 +25,7 @@ extension InterfaceConfiguration {
         }
         if addresses.contains(where: { $0.address.family == .v6 }) {
             try InterfaceError.wrapping(name, "failed to enable IPv6 on \"\(name)\"") {
-                try stack.namespace.perform { try enableIPv6() }
+                try stack.sysctls { try enableIPv6($0) }
             }
         }
         for entry in addresses {
@@ -46,14 +46,14 @@ extension InterfaceConfiguration {
         return try InterfaceError.wrapping(name, "cannot look up \"\(name)\"") { try netlink.link(index: link.index) } ?? link
     }
 
-    /// Runs inside the namespace (sysctls resolve against the opener's namespace).
-    private func enableIPv6() throws {
+    /// With the namespace's sysctls.
+    private func enableIPv6(_ sysctls: any SysctlAccess) throws {
         for interface in ["lo", interfaceName] {
             let key = "net/ipv6/conf/\(interface)/disable_ipv6"
-            guard let value = try? Sysctl.read(key) else { continue }
-            if value != "0" { try Sysctl.write(key, "0") }
+            guard let value = try? sysctls.read(key) else { continue }
+            if value != "0" { try sysctls.write(key, "0") }
         }
-        try Sysctl.set("net/ipv6/conf/\(interfaceName)/keep_addr_on_down", to: "1")
+        try sysctls.set("net/ipv6/conf/\(interfaceName)/keep_addr_on_down", to: "1")
     }
 
     func kernelRoute(_ entry: RouteEntry, index: Int32) -> Route {

@@ -1,23 +1,19 @@
+import DomainErrors
+
 /// A veth or interface-configuration step failed. The message names the interface; the cause is
 /// the underlying ``Netlink/NetlinkError``, ``SysctlError`` or ``NamespaceError`` when there is one.
-public struct InterfaceError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong. A struct rather than an enum, so codes can be added later.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private let name: String
-        private init(_ name: String) { self.name = name }
-
+public struct InterfaceError: DomainError {
+    public enum Code: Hashable, Sendable {
         /// The interface to configure or delete does not exist.
-        public static let linkNotFound = Code("link not found")
+        case linkNotFound
         /// The requested container-side name is taken, or no free random host name was found.
-        public static let nameInUse = Code("name in use")
+        case nameInUse
         /// IPv6 duplicate address detection reported an address as already used (DADFAILED).
-        public static let duplicateAddress = Code("duplicate address")
+        case duplicateAddress
         /// IPv6 addresses stayed tentative past the settle timeout while the link was up.
-        public static let settleTimeout = Code("settle timeout")
+        case settleTimeout
         /// A netlink or sysctl step failed; see ``InterfaceError/cause``.
-        public static let systemFailure = Code("system failure")
-
-        public var description: String { name }
+        case systemFailure
     }
 
     /// The kind of failure.
@@ -36,9 +32,12 @@ public struct InterfaceError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
-    public var description: String {
-        guard let cause else { return message }
-        return "\(message): \(cause)"
+    public var kind: ErrorKind {
+        switch code {
+        case .linkNotFound: return .notFound
+        case .nameInUse, .duplicateAddress: return .conflict
+        case .settleTimeout, .systemFailure: return .internal
+        }
     }
 
     /// Runs `body`, wrapping any failure as a ``Code/systemFailure`` with `message`.

@@ -1,34 +1,29 @@
+import DomainErrors
 import SystemPackage
 
 /// A network namespace could not be opened, checked or entered.
 ///
 /// The code tells the cases a plugin treats differently apart: DEL succeeds when the namespace is
-/// ``Code/notFound`` (the runtime already removed it), while ``Code/notANamespace`` is the CNI
-/// "invalid netns" error.
-public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What went wrong. A struct rather than an enum, so codes can be added later.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private let name: String
-        private init(_ name: String) { self.name = name }
-
+/// ``Code/notFound`` (the runtime already removed it), while a `CNI_NETNS` that is
+/// ``Code/notANamespace`` is an invalid environment variable.
+public struct NamespaceError: DomainError, Hashable, Sendable {
+    public enum Code: Hashable, Sendable {
         /// The path does not exist.
-        public static let notFound = Code("not found")
+        case notFound
         /// The path exists but is not a network namespace (wrong filesystem or namespace type).
-        public static let notANamespace = Code("not a network namespace")
+        case notANamespace
         /// Opening or entering it was refused (`EACCES`, `EPERM`).
-        public static let permissionDenied = Code("permission denied")
+        case permissionDenied
         /// `setns` failed for another reason.
-        public static let enterFailed = Code("cannot enter")
+        case enterFailed
         /// The dedicated thread could not be started.
-        public static let threadFailed = Code("cannot start thread")
+        case threadFailed
         /// A named namespace of that name already exists.
-        public static let alreadyExists = Code("already exists")
+        case alreadyExists
         /// The name cannot name a namespace file (empty, `.`, `..`, or with a `/`).
-        public static let invalidName = Code("invalid name")
+        case invalidName
         /// Any other system call failure.
-        public static let ioFailure = Code("I/O failure")
-
-        public var description: String { name }
+        case ioFailure
     }
 
     /// The kind of failure.
@@ -38,18 +33,26 @@ public struct NamespaceError: Error, Hashable, Sendable, CustomStringConvertible
     /// A sentence naming the path and what failed.
     public var message: String
     /// The underlying errno, when a system call failed.
-    public var cause: Errno?
+    public var errno: Errno?
 
     public init(_ code: Code, path: String, message: String, cause: Errno? = nil) {
         self.code = code
         self.path = path
         self.message = message
-        self.cause = cause
+        self.errno = cause
     }
 
-    public var description: String {
-        guard let cause else { return message }
-        return "\(message): \(cause)"
+    public var cause: (any Error)? { errno }
+
+    /// A missing namespace is "not found" (DEL is done then); one that exists already is a
+    /// conflict; the rest are internal. (A plugin's `CNI_NETNS` that is missing or no network
+    /// namespace is a bad environment variable: PluginKit's `ContainerNamespace` says so.)
+    public var kind: ErrorKind {
+        switch code {
+        case .notFound: return .notFound
+        case .alreadyExists: return .conflict
+        case .notANamespace, .permissionDenied, .enterFailed, .threadFailed, .invalidName, .ioFailure: return .internal
+        }
     }
 
     /// Maps a failed `open`/`setns` errno to the right code.

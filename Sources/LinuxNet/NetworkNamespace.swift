@@ -13,15 +13,30 @@ import SystemPackage
 public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// The path it was opened from.
     public let path: String
-    /// The open descriptor (owned; closed on release).
+    /// The open descriptor (owned; closed on release). For a detached namespace, the number a
+    /// fake kernel knows it by.
     public let descriptor: Int32
+    /// True for a handle that stands for no namespace of this machine (``detached(path:reference:)``).
+    public let isDetached: Bool
 
-    private init(path: String, descriptor: Int32) {
+    private init(path: String, descriptor: Int32, isDetached: Bool = false) {
         self.path = path
         self.descriptor = descriptor
+        self.isDetached = isDetached
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        if !isDetached { close(descriptor) }
+    }
+
+    /// A handle that stands for no namespace of this machine: what a stack over a fake kernel
+    /// carries (`CNITestSupport`). `reference` is the number the fake knows it by, sent where a
+    /// request names a namespace (`IFLA_NET_NS_FD`); it is never used as a descriptor here, and
+    /// nothing can enter the namespace (``perform(_:)`` throws), so code that would reach the
+    /// machine's own kernel instead of the fake fails.
+    public static func detached(path: String, reference: Int32) -> NetworkNamespace {
+        NetworkNamespace(path: path, descriptor: reference, isDetached: true)
+    }
 
     /// Opens the network namespace at `path`.
     ///
@@ -57,6 +72,7 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// same namespace, whatever paths they were opened from.
     public var identity: NamespaceIdentity {
         get throws(NamespaceError) {
+            if isDetached { return NamespaceIdentity(device: 0, inode: UInt64(UInt32(bitPattern: descriptor))) }
             var info = stat()
             guard fstat(descriptor, &info) == 0 else {
                 throw NamespaceError.from(Errno(rawValue: errno), path: path, doing: "stat")
@@ -89,6 +105,10 @@ public final class NetworkNamespace: Sendable, CustomStringConvertible {
     /// the caller waits. Files opened under `/proc/sys/net` and sockets created in `body` belong
     /// to this namespace. `body` must not start work that outlives it on that thread.
     public func perform<T>(_ body: () throws -> T) throws -> T {
+        if isDetached {
+            throw NamespaceError(
+                .enterFailed, path: path, message: "\"\(path)\" is a detached namespace (a fake kernel's): nothing can enter it")
+        }
         if try isCallerNamespace { return try body() }
         let path = self.path
         let descriptor = self.descriptor

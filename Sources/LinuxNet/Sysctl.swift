@@ -4,8 +4,8 @@ import SystemPackage
 
 /// Reads and writes kernel parameters under `/proc/sys/net`, in the namespace of the calling
 /// thread. Files under `/proc/sys/net` belong to the namespace of whoever opens them, so to
-/// change another namespace go through ``NetworkNamespace/setSysctl(_:to:)`` (which opens the
-/// file on a thread inside it).
+/// change another namespace go through its stack (``NetworkStack/sysctls(_:)``, which opens the
+/// files on a thread inside it).
 ///
 /// Keys are paths relative to `/proc/sys`, slash-separated as in the reference plugins:
 /// `net/ipv4/ip_forward`, `net/ipv6/conf/eth0/accept_ra`. Only keys under `net/` are accepted,

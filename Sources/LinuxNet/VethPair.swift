@@ -121,7 +121,7 @@ public struct VethPair: Hashable, Sendable {
             try host.netlink.setUp(hostEnd)
         }
         // Best effort, as the reference: the key is missing when IPv6 is disabled.
-        _ = try? host.namespace.setSysctl("net/ipv6/conf/\(hostName)/accept_ra", to: "0")
+        _ = try? host.setSysctl("net/ipv6/conf/\(hostName)/accept_ra", to: "0")
         let upHost = try InterfaceError.wrapping(hostName, "cannot look up host veth \"\(hostName)\"") {
             try host.netlink.link(index: hostEnd.index)
         }

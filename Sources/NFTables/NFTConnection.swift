@@ -10,7 +10,7 @@ import SystemPackage
 ///
 /// The socket is bound to the network namespace of the thread that opened it (open it on a thread
 /// inside the target namespace; it stays bound there for its lifetime). Tests hand it a
-/// `FunctionTransport` instead, so code that drives nftables runs without root.
+/// fake transport instead (`CNITestSupport`), so code that drives nftables runs without root.
 ///
 /// Not thread-safe: use one connection from one thread at a time.
 public final class NFTConnection {
@@ -25,11 +25,21 @@ public final class NFTConnection {
 
     /// Opens a netfilter socket in the calling thread's network namespace.
     public convenience init() throws(NFTError) {
-        let transport: SocketTransport
+        try self.init(.callingThread(.netfilter))
+    }
+
+    /// A connection over a new socket from `opener` (a netfilter one: the host's that a plugin
+    /// was handed, or a fake's).
+    public convenience init(_ opener: TransportOpener) throws(NFTError) {
+        let transport: any NetlinkTransport
         do {
-            transport = try SocketTransport(.netfilter)
-        } catch {
+            transport = try opener.open()
+        } catch let error as Errno {
             throw NFTError(.socket, operation: "open netfilter netlink socket", errno: error)
+        } catch let error as NetlinkError {
+            throw NFTError(error)
+        } catch {
+            throw NFTError(.socket, operation: "open netfilter netlink socket: \(error)")
         }
         self.init(transport: transport)
     }

@@ -14,17 +14,17 @@ public enum ContainerCheck {
         _ ifName: String, of result: CNIResult, sandbox: String, in stack: NetworkStack, kind: LinkKind? = .veth
     ) throws -> Link {
         guard let expected = result.interface(named: ifName, sandbox: sandbox) else {
-            throw CNIError(.internal, "interface \(ifName) in \(sandbox) not found in prevResult")
+            throw PluginError(.checkFailed, "interface \(ifName) in \(sandbox) not found in prevResult")
         }
         guard let link = try stack.netlink.link(named: ifName) else {
-            throw CNIError(.internal, "interface \"\(ifName)\" not found in \(sandbox)")
+            throw PluginError(.checkFailed, "interface \"\(ifName)\" not found in \(sandbox)")
         }
         if let kind, link.kind != kind {
-            throw CNIError(.internal, "interface \"\(ifName)\" is a \(link.kind.map { "\($0)" } ?? "device"), not a \(kind)")
+            throw PluginError(.checkFailed, "interface \"\(ifName)\" is a \(link.kind.map { "\($0)" } ?? "device"), not a \(kind)")
         }
         if let mac = expected.interface.macAddress, link.mac != mac {
-            throw CNIError(
-                .internal, "interface \"\(ifName)\" MAC \(link.mac.map { "\($0)" } ?? "none") does not match \(mac) in prevResult")
+            throw PluginError(
+                .checkFailed, "interface \"\(ifName)\" MAC \(link.mac.map { "\($0)" } ?? "none") does not match \(mac) in prevResult")
         }
         return link
     }
@@ -34,12 +34,12 @@ public enum ContainerCheck {
         let present = try stack.netlink.addresses(index: link.index)
         for ip in result.ips where ip.interface == index {
             guard present.contains(where: { $0.network == ip.address }) else {
-                throw CNIError(.internal, "address \(ip.address) not found on \"\(link.name)\"")
+                throw PluginError(.checkFailed, "address \(ip.address) not found on \"\(link.name)\"")
             }
             let routes = try stack.netlink.routes(family: ip.family, outputInterface: link.index)
             let subnet = ip.address.network
             guard routes.contains(where: { $0.destination.network == subnet || $0.destination.contains(ip.address.address) }) else {
-                throw CNIError(.internal, "no route to \(subnet) via \"\(link.name)\"")
+                throw PluginError(.checkFailed, "no route to \(subnet) via \"\(link.name)\"")
             }
         }
     }
@@ -52,7 +52,7 @@ public enum ContainerCheck {
                 live.destination.network == route.dst.network && (route.gw == nil || live.gateway == route.gw)
             }
             guard found else {
-                throw CNIError(.internal, "route \(route.dst)\(route.gw.map { " via \($0)" } ?? "") not found in the container")
+                throw PluginError(.checkFailed, "route \(route.dst)\(route.gw.map { " via \($0)" } ?? "") not found in the container")
             }
         }
     }

@@ -11,10 +11,10 @@ extension InterfaceConfiguration {
         var addresses: [AddressEntry] = []
         for ip in result.ips {
             guard let index = ip.interface, result.interfaces.indices.contains(index) else {
-                throw CNIError(.internal, "failed to add IP addr \(ip.address) to \"\(ifName)\": invalid interface index")
+                throw PluginError(.internal, "failed to add IP addr \(ip.address) to \"\(ifName)\": invalid interface index")
             }
             guard result.interfaces[index].name == ifName else {
-                throw CNIError(
+                throw PluginError(
                     .internal,
                     "failed to add IP addr \(ip.address) to \"\(ifName)\": interface name \"\(result.interfaces[index].name)\" does not match")
             }
@@ -30,7 +30,7 @@ extension InterfaceConfiguration {
     }
 
     private static func unsigned(_ value: Int) throws -> UInt32 {
-        guard let v = UInt32(exactly: value) else { throw CNIError(.invalidNetworkConfig, "route value \(value) out of range") }
+        guard let v = UInt32(exactly: value) else { throw PluginError(.invalidConfig, "route value \(value) out of range") }
         return v
     }
 }

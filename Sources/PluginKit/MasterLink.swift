@@ -18,7 +18,7 @@ public struct MasterLink {
         let stack = inContainer ? try container() : host
         let wanted = try name.flatMap { $0.isEmpty ? nil : $0 } ?? defaultRouteInterface(in: stack)
         guard let link = try stack.netlink.link(named: wanted) else {
-            throw CNIError(.internal, "failed to lookup master \"\(wanted)\": Link not found")
+            throw PluginError(.internal, "failed to lookup master \"\(wanted)\": Link not found")
         }
         return MasterLink(link: link, stack: stack)
     }
@@ -31,14 +31,14 @@ public struct MasterLink {
                 return link.name
             }
         }
-        throw CNIError(.internal, "no default route interface found")
+        throw PluginError(.internal, "no default route interface found")
     }
 
     /// The MTU rule of macvlan and vlan: 0 (absent: the kernel's choice, the master's) up to the
     /// master's MTU; anything else is refused (code 7) before any link exists.
-    public func checkMTU(_ mtu: Int) throws(CNIError) -> UInt32? {
+    public func checkMTU(_ mtu: Int) throws(PluginError) -> UInt32? {
         guard mtu >= 0, mtu <= Int(link.mtu) else {
-            throw CNIError(.invalidNetworkConfig, "invalid MTU \(mtu), must be [0, master MTU(\(link.mtu))]")
+            throw PluginError(.invalidConfig, "invalid MTU \(mtu), must be [0, master MTU(\(link.mtu))]")
         }
         return mtu == 0 ? nil : UInt32(mtu)
     }

@@ -30,20 +30,23 @@ public struct SingleInterface {
     public var context: PluginContext
     public var ipam: IPAMUse
     public var notify: Notify
+    /// The plugin's namespaces.
+    public var resources: HostResources
 
-    public init(_ context: PluginContext, ipam: IPAMUse, notify: Notify = []) {
+    public init(_ context: PluginContext, ipam: IPAMUse, notify: Notify = [], resources: HostResources = .process) {
         self.context = context
         self.ipam = ipam
         self.notify = notify
+        self.resources = resources
     }
 
     /// `ipam.type`, "" when none.
     public var ipamType: String { context.config.ipam?.type ?? "" }
 
     /// Refuses a request without an IPAM type when the plugin requires one (code 7).
-    public func requireIPAMIfNeeded() throws(CNIError) {
+    public func requireIPAMIfNeeded() throws(PluginError) {
         if case .required(let message) = ipam, ipamType.isEmpty {
-            throw CNIError(.invalidNetworkConfig, message)
+            throw PluginError(.invalidConfig, message)
         }
     }
 
@@ -82,7 +85,7 @@ public struct SingleInterface {
             let ipam = context.ipam
             result = try ipam.execAdd()
             rollback.add { try ipam.execDel() }
-            guard !result.ips.isEmpty else { throw CNIError(.internal, "IPAM plugin returned missing IP config") }
+            guard !result.ips.isEmpty else { throw PluginError(.internal, "IPAM plugin returned missing IP config") }
         } else {
             try InterfaceError.wrappingUp(link, in: container)
             return CNIResult(interfaces: [interface], dns: context.config.dns ?? DNS())
@@ -90,16 +93,16 @@ public struct SingleInterface {
         result.interfaces = [interface]
         result.assignIPs(toInterface: 0)
         if !keepIPAMDNS || context.config.dns != nil { result.dns = context.config.dns ?? DNS() }
-        if !notify.isEmpty { Self.announce(link.name, notify, in: container.namespace) }
+        if !notify.isEmpty { Self.announce(link.name, notify, in: container) }
         try InterfaceConfiguration(result: result, ifName: link.name).apply(in: container)
         return result
     }
 
     /// The notify sysctls, best effort (a key is missing where IPv6 is off).
-    static func announce(_ ifName: String, _ notify: Notify, in namespace: NetworkNamespace) {
-        _ = try? namespace.perform { () -> Void in
-            if notify.contains(.arp) { _ = try? Sysctl.set("net/ipv4/conf/\(ifName)/arp_notify", to: "1") }
-            if notify.contains(.ndisc) { _ = try? Sysctl.set("net/ipv6/conf/\(ifName)/ndisc_notify", to: "1") }
+    static func announce(_ ifName: String, _ notify: Notify, in stack: NetworkStack) {
+        _ = try? stack.sysctls { sysctls in
+            if notify.contains(.arp) { _ = try? sysctls.set("net/ipv4/conf/\(ifName)/arp_notify", to: "1") }
+            if notify.contains(.ndisc) { _ = try? sysctls.set("net/ipv6/conf/\(ifName)/ndisc_notify", to: "1") }
         }
     }
 
@@ -114,11 +117,11 @@ public struct SingleInterface {
         validate: (Link) throws -> Void = { _ in }
     ) throws {
         try requireIPAMIfNeeded()
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         if !ipamType.isEmpty { try context.ipam.execCheck() }
         let previous = try context.config.requirePrevResult(missingMessage)
         guard let (index, _) = previous.interface(named: context.ifName, sandbox: context.netns) else {
-            throw CNIError(.internal, "Sandbox in prevResult doesn't match configured netns: \(context.netns)")
+            throw PluginError(.internal, "Sandbox in prevResult doesn't match configured netns: \(context.netns)")
         }
         try master()
         let link = try ContainerCheck.interface(context.ifName, of: previous, sandbox: context.netns, in: container, kind: kind)
@@ -134,7 +137,7 @@ public struct SingleInterface {
     /// handed out again while still configured.
     public func delete() throws {
         var errors = CleanupErrors()
-        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
+        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
         if let container = opened ?? nil {
             errors.run("delete \(context.ifName)") { try ContainerLink.delete(named: context.ifName, in: container) }
         }

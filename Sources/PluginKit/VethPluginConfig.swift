@@ -72,10 +72,10 @@ public struct VethPluginConfig: Sendable, Hashable {
     }
 
     /// ADD, CHECK and STATUS delegate to IPAM; without an IPAM type there is nothing to delegate to.
-    public func requireIPAM(plugin: String) throws(CNIError) {
+    public func requireIPAM(plugin: String) throws(PluginError) {
         guard !ipamType.isEmpty else {
-            throw CNIError(
-                .invalidNetworkConfig, "\(plugin) requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)")
+            throw PluginError(
+                .invalidConfig, "\(plugin) requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)")
         }
     }
 }
@@ -83,7 +83,7 @@ public struct VethPluginConfig: Sendable, Hashable {
 extension NetworkConfig {
     /// `prevResult`, for the verbs that run chained and need it (CHECK; portmap's ADD): without
     /// one the request is incomplete, code 7 with `message` (the reference's words).
-    public func requirePrevResult(_ message: String = Optional<CNIResult>.missingPrevResult) throws(CNIError) -> CNIResult {
+    public func requirePrevResult(_ message: String = Optional<CNIResult>.missingPrevResult) throws -> CNIResult {
         try prevResult.requiredPrevResult(message)
     }
 }
@@ -93,8 +93,8 @@ extension Optional where Wrapped == CNIResult {
     public static let missingPrevResult = "Required prevResult missing"
 
     /// A `prevResult` decoded earlier, which the verb needs: code 7 with `message` when there is none.
-    public func requiredPrevResult(_ message: String = missingPrevResult) throws(CNIError) -> CNIResult {
-        guard let self else { throw CNIError(.invalidNetworkConfig, message) }
+    public func requiredPrevResult(_ message: String = missingPrevResult) throws(PluginError) -> CNIResult {
+        guard let self else { throw PluginError(.invalidConfig, message) }
         return self
     }
 }

@@ -42,6 +42,12 @@ public enum ChildProcess {
         public var termination: Termination
         public var stdout: [UInt8]
         public var stderr: [UInt8]
+
+        public init(termination: Termination, stdout: [UInt8] = [], stderr: [UInt8] = []) {
+            self.termination = termination
+            self.stdout = stdout
+            self.stderr = stderr
+        }
     }
 
     /// A failure before the child ran (`posix_spawn` reports exec errors, ETXTBSY included).
@@ -49,6 +55,11 @@ public enum ChildProcess {
         public var errno: Int32
         /// As Go words it: `fork/exec /path: permission denied`.
         public var goDescription: String
+
+        public init(errno: Int32, goDescription: String) {
+            self.errno = errno
+            self.goDescription = goDescription
+        }
     }
 
     /// Runs `path` with `arguments` (argv[0] is `path`), `input` on stdin, and `environment`

@@ -116,7 +116,7 @@ import Testing
         #expect(reset?.object == ["b": 2])
         // An overridden map value is still type-checked.
         let bad = try root(#"{"m":{"a":"x","a":1}}"#)["m"].map()
-        #expect(readError { try bad?.forEach { _, v throws(GoReadError) in _ = try v.int() } }?.kind == .type)
+        #expect(readError { try bad?.forEach { _, v throws(GoReadError) in _ = try v.int() } }?.code == .type)
     }
 
     @Test func interfaceTakesTheLastValueWhole() throws {
@@ -164,7 +164,7 @@ import Testing
         let routes = try (root(text)["l"].slice() ?? []).map { try CNIResult.Route($0.pointee!) }
         #expect(routes == [CNIResult.Route(dst: IPNetwork("10.3.0.0/16")!)])
         // Every value stored is still decoded: a bad earlier one fails.
-        #expect(readError { _ = try root(#"{"l":[{"dst":5}],"l":[{"dst":"10.3.0.0/16"}]}"#)["l"].slice()?.map { try CNIResult.Route($0) } }?.kind == .type)
+        #expect(readError { _ = try root(#"{"l":[{"dst":5}],"l":[{"dst":"10.3.0.0/16"}]}"#)["l"].slice()?.map { try CNIResult.Route($0) } }?.code == .type)
         let result = try CNIResult(
             json: JSONValue(parsing: #"{"cniVersion":"1.0.0","ips":[{"address":"10.0.0.2/24","gateway":"10.0.0.1"}],"ips":[{"address":"10.0.0.3/24"}]}"#))
         #expect(result.ips.map(\.gateway) == [nil])
@@ -180,18 +180,18 @@ import Testing
         #expect(try root(#"{"mtu":-0}"#)["mtu"].int() == 0)
         #expect(try root(#"{"f":1e3}"#)["f"].float() == 1000)
         #expect(try root(#"{"f":1e-400}"#)["f"].float() == 0)
-        #expect(readError { _ = try root(#"{"f":1e400}"#)["f"].float() }?.kind == .type)
+        #expect(readError { _ = try root(#"{"f":1e400}"#)["f"].float() }?.code == .type)
     }
 
     @Test func integersMustFitTheGoType() throws {
         // Go `int` is 64 bits: 4294968696 is an int (the reference then wraps it to 1400 in netlink).
         #expect(try root(#"{"mtu":4294968696}"#)["mtu"].int() == 4_294_968_696)
-        #expect(readError { _ = try root(#"{"mtu":9223372036854775808}"#)["mtu"].int() }?.kind == .type)
+        #expect(readError { _ = try root(#"{"mtu":9223372036854775808}"#)["mtu"].int() }?.code == .type)
         #expect(try root(#"{"u8":255}"#)["u8"].int(UInt8.self) == 255)
         #expect(readError { _ = try root(#"{"u8":256}"#)["u8"].int(UInt8.self) }
             == GoReadError(.type, #"network config: "u8" must be a non-negative integer, found 256"#))
-        #expect(readError { _ = try root(#"{"u8":-1}"#)["u8"].int(UInt8.self) }?.kind == .type)
-        #expect(readError { _ = try root(#"{"u8":-0}"#)["u8"].int(UInt8.self) }?.kind == .type)
+        #expect(readError { _ = try root(#"{"u8":-1}"#)["u8"].int(UInt8.self) }?.code == .type)
+        #expect(readError { _ = try root(#"{"u8":-0}"#)["u8"].int(UInt8.self) }?.code == .type)
     }
 
     // MARK: Types
@@ -212,9 +212,9 @@ import Testing
     }
 
     @Test func anOverriddenValueIsStillTypeChecked() throws {
-        #expect(readError { _ = try root(#"{"mtu":"x","mtu":5}"#)["mtu"].int() }?.kind == .type)
-        #expect(readError { _ = try root(#"{"sub":5,"sub":{}}"#)["sub"].object(Self.sub) }?.kind == .type)
-        #expect(readError { _ = try root(#"{"l":5,"l":[]}"#)["l"].slice() }?.kind == .type)
+        #expect(readError { _ = try root(#"{"mtu":"x","mtu":5}"#)["mtu"].int() }?.code == .type)
+        #expect(readError { _ = try root(#"{"sub":5,"sub":{}}"#)["sub"].object(Self.sub) }?.code == .type)
+        #expect(readError { _ = try root(#"{"l":5,"l":[]}"#)["l"].slice() }?.code == .type)
     }
 
     @Test func booleansAlsoReadFromTrueAndFalseStrings() throws {
@@ -234,7 +234,7 @@ import Testing
         #expect(try root(#"{"ip":"10.1.2.3","ip":""}"#)["ip"].ip() == nil)
         #expect(readError { _ = try root(#"{"ip":"bad"}"#)["ip"].ip() }
             == GoReadError(.value, #"network config: "ip": invalid IP address: bad"#))
-        #expect(readError { _ = try root(#"{"ip":5}"#)["ip"].ip() }?.kind == .type)
+        #expect(readError { _ = try root(#"{"ip":5}"#)["ip"].ip() }?.code == .type)
     }
 
     @Test func cidrsReadAsCNITypesIPNet() throws {
@@ -275,7 +275,7 @@ import Testing
         // Absent fields read as unset.
         #expect(try o["bridge"].string() == "cni0" && o["ipam"].isAbsent == false && GoObject([:], fields: fields, subject: "x")["mtu"].isAbsent)
         // What Go refuses, the reader refuses: 1500.0 is not an int.
-        #expect(readError { _ = try GoValue(root: JSONValue(parsing: #"{"mtu":1500.0}"#), subject: "network config").object(fields)["mtu"].int() }?.kind == .type)
+        #expect(readError { _ = try GoValue(root: JSONValue(parsing: #"{"mtu":1500.0}"#), subject: "network config").object(fields)["mtu"].int() }?.code == .type)
         let bad = try JSONValue(parsing: #"{"ranges":[[{"subnet":"10.1.2.300/24"}]]}"#)
         #expect(readError {
             _ = try GoValue(root: bad, subject: "network config").object(fields)["ranges"].slice()?.first?.slice()?.first?.object(range)["subnet"].cidr()

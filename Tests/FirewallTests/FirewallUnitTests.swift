@@ -2,6 +2,7 @@ import CNI
 import Foundation
 import NFTables
 import NetAddress
+import Spawn
 import Testing
 
 @testable import Firewall
@@ -254,13 +255,13 @@ import Testing
 @Suite struct FirewallErrorCodeTests {
     @Test func configIsSevenBusyIsElevenTheRestInternal() {
         #expect(CNIError(FirewallError(.invalidConfig, "unknown ipmasq backend \"pf\"")).code == .invalidNetworkConfig)
-        #expect(CNIError(FirewallError(.busy, "restore", cause: "xtables lock")).code == .tryAgainLater)
+        #expect(CNIError(FirewallError(.busy, "restore", detail: "xtables lock")).code == .tryAgainLater)
         for code in [FirewallError.Code.nftables, .iptables, .spawn, .checkFailed] {
             #expect(CNIError(FirewallError(code, "x")).code == .internal)
         }
         let both = FirewallError(.multiple, "teardown", underlying: [FirewallError(.busy, "a"), FirewallError(.iptables, "b")])
         #expect(CNIError(both) == CNIError(.internal, "a; b"))
-        #expect(CNIError(FirewallError(.busy, "restore", cause: "lock")).msg == "restore: lock")
+        #expect(CNIError(FirewallError(.busy, "restore", detail: "lock")).msg == "restore: lock")
         #expect(CNIError(NFTError(.kernel, operation: "add rule", errno: .permissionDenied)).code == .internal)
     }
 }
@@ -268,22 +269,22 @@ import Testing
 @Suite struct SubprocessTests {
     @Test func pumpsLargeInputAndOutputWithoutDeadlock() throws {
         let input = [UInt8](repeating: UInt8(ascii: "x"), count: 3 << 20)
-        let result = try Subprocess.run("/bin/cat", [], input: input)
+        let result = try Subprocess.run(ChildProcessRunner(), "/bin/cat", [], input: input)
         #expect(result.succeeded)
         #expect(result.stdout.utf8.count == input.count)
     }
 
     @Test func reportsExitStatusAndStderr() throws {
-        let result = try Subprocess.run("/bin/sh", ["-c", "echo oops >&2; exit 3"])
+        let result = try Subprocess.run(ChildProcessRunner(), "/bin/sh", ["-c", "echo oops >&2; exit 3"])
         #expect(result.status == 3)
         #expect(result.stderr == "oops\n")
         // A child that exits without reading its input does not kill us with SIGPIPE.
-        let early = try Subprocess.run("/bin/true", [], input: [UInt8](repeating: 0, count: 1 << 20))
+        let early = try Subprocess.run(ChildProcessRunner(), "/bin/true", [], input: [UInt8](repeating: 0, count: 1 << 20))
         #expect(early.succeeded)
     }
 
     @Test func aMissingProgramIsASpawnError() {
-        #expect(throws: FirewallError.self) { try Subprocess.run("/nonexistent/iptables-restore", []) }
+        #expect(throws: FirewallError.self) { try Subprocess.run(ChildProcessRunner(), "/nonexistent/iptables-restore", []) }
     }
 }
 

@@ -1,6 +1,7 @@
 import CNITestSupport
 import Foundation
 import NetAddress
+import Spawn
 import Testing
 
 @testable import Firewall
@@ -26,7 +27,7 @@ struct MasqueradeBenchmarkTests {
 
     /// Runs `argv` (with `input`) through the same posix_spawn path, failing on a non-zero exit.
     static func exec(_ argv: [String], _ input: String = "") throws {
-        let r = try Subprocess.run(argv[0], Array(argv.dropFirst()), input: Array(input.utf8))
+        let r = try Subprocess.run(ChildProcessRunner(), argv[0], Array(argv.dropFirst()), input: Array(input.utf8))
         if !r.succeeded { throw BenchFailure(description: "\(argv.joined(separator: " ")): \(r.status) \(r.stderr)") }
     }
 
@@ -37,7 +38,7 @@ struct MasqueradeBenchmarkTests {
         let comment = FirewallNames.masqueradeComment(network: a.network, ifName: a.ifName, containerID: a.containerID)
         try exec(["/usr/sbin/nft", "--version"])
         try exec(["/usr/sbin/nft", "--check", "-f", "-"], "add table inet cni_plugins_masquerade { comment \"test\" ; }\n")
-        let list = try Subprocess.run("/usr/sbin/nft", ["--json", "list", "chain", "inet", "cni_plugins_masquerade", "masq_checks"])
+        let list = try Subprocess.run(ChildProcessRunner(), "/usr/sbin/nft", ["--json", "list", "chain", "inet", "cni_plugins_masquerade", "masq_checks"])
         _ = list
         try exec(["/usr/sbin/nft", "-f", "-"], referenceMasqueradeScript
             .split(separator: "\n").prefix(7).joined(separator: "\n") + "\n"
@@ -59,7 +60,7 @@ struct MasqueradeBenchmarkTests {
             [chain, "!", "-d", "224.0.0.0/4", "-j", "MASQUERADE"] + comment,
             ["POSTROUTING", "-s", ip.address.description, "-j", chain] + comment,
         ] {
-            _ = try Subprocess.run(ipt, ["-t", "nat", "-C"] + rule + ["--wait"])
+            _ = try Subprocess.run(ChildProcessRunner(), ipt, ["-t", "nat", "-C"] + rule + ["--wait"])
             try exec([ipt, "-t", "nat", "-A"] + rule + ["--wait"])
         }
     }

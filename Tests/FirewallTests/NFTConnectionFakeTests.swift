@@ -1,3 +1,4 @@
+import CNITestSupport
 import CLibnftnl
 import CNetlinkShim
 import NetAddress

@@ -10,7 +10,7 @@ import Testing
         let error = try #require(throws: NamespaceError.self) { try NetworkNamespace.open(path: path) }
         #expect(error.code == .notFound)
         #expect(error.path == path && error.description.contains(path))
-        #expect(error.cause == .noSuchFileOrDirectory)
+        #expect(error.errno == .noSuchFileOrDirectory)
     }
 
     @Test func directoryAndRegularFileAreNotNamespaces() throws {

@@ -1,3 +1,4 @@
+import CNITestSupport
 import Netlink
 import SystemPackage
 import Testing

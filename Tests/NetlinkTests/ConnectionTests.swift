@@ -1,3 +1,4 @@
+import CNITestSupport
 import NetAddress
 import Netlink
 import SystemPackage

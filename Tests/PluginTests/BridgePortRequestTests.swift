@@ -1,3 +1,4 @@
+import CNITestSupport
 import Bridge
 import CNI
 import NFTables

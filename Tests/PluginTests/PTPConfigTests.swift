@@ -1,4 +1,5 @@
 import CNI
+import PluginKit
 import Testing
 
 @testable import PTP
@@ -60,13 +61,13 @@ import Testing
     @Test func ipamIsRequiredForAddCheckAndStatus() throws {
         let text = #"{"cniVersion":"1.0.0","name":"net","type":"ptp"}"#
         let c = try PTPConfig(NetworkConfig(bytes: Array(text.utf8)))
-        #expect(throws: CNIError.self) { try c.requireIPAM() }
+        #expect(throws: PluginError.self) { try c.requireIPAM() }
         #expect((try? c.requireIPAM()) == nil)
         do {
             try c.requireIPAM()
         } catch {
-            #expect(error.code == .invalidNetworkConfig)
-            #expect(error.msg.contains("no plugin name provided"))
+            #expect(CNIError(error).code == .invalidNetworkConfig)
+            #expect(error.message.contains("no plugin name provided"))
         }
     }
 }

@@ -1,6 +1,7 @@
 import CNITestSupport
 import Foundation
 import NetAddress
+import Netlink
 import Testing
 
 @testable import PortMap
@@ -43,13 +44,13 @@ struct PortMapConntrackKernelTests {
             let host = ns[0]
             try Self.populate(host)
             let deleted = try host.perform {
-                try Conntrack().deleteUDP(.init(family: .v4, destinationPorts: [5300...5300], replySource: nil))
+                try Conntrack(transport: SocketTransport(.netfilter)).deleteUDP(.init(family: .v4, destinationPorts: [5300...5300], replySource: nil))
             }
             #expect(deleted == 2)
             #expect(try Self.flows(host) == ["tcp 5004->5300", "udp 5002->6000", "udp 5003->7000"])
             // A range (and several ports) filters here rather than in the kernel.
             let more = try host.perform {
-                try Conntrack().deleteUDP(.init(family: .v4, destinationPorts: [6000...6999, 7000...7000], replySource: nil))
+                try Conntrack(transport: SocketTransport(.netfilter)).deleteUDP(.init(family: .v4, destinationPorts: [6000...6999, 7000...7000], replySource: nil))
             }
             #expect(more == 2)
             #expect(try Self.flows(host) == ["tcp 5004->5300"])
@@ -62,15 +63,15 @@ struct PortMapConntrackKernelTests {
             try Self.populate(host)
             try Self.insert(host, client: "fd00::1", host: "fd00::99", sport: 6000, dport: 5300, server: "fd00:88::2", rport: 53)
             let deleted = try host.perform {
-                try Conntrack().deleteUDP(.init(family: .v4, destinationPorts: nil, replySource: IPAddress("10.88.0.2")))
+                try Conntrack(transport: SocketTransport(.netfilter)).deleteUDP(.init(family: .v4, destinationPorts: nil, replySource: IPAddress("10.88.0.2")))
             }
             #expect(deleted == 2)
             #expect(try Self.flows(host) == ["tcp 5004->5300", "udp 5001->5300", "udp 5003->7000"])
             #expect(try Self.flows(host, v6: true) == ["udp 6000->5300"])
-            try host.perform { _ = try Conntrack().deleteUDP(.init(family: .v6, destinationPorts: nil, replySource: IPAddress("fd00:88::2"))) }
+            try host.perform { _ = try Conntrack(transport: SocketTransport(.netfilter)).deleteUDP(.init(family: .v6, destinationPorts: nil, replySource: IPAddress("fd00:88::2"))) }
             #expect(try Self.flows(host, v6: true).isEmpty)
             // Nothing to delete is fine.
-            #expect(try host.perform { try Conntrack().deleteUDP(.init(family: .v6, destinationPorts: nil, replySource: IPAddress("fd00:88::2"))) } == 0)
+            #expect(try host.perform { try Conntrack(transport: SocketTransport(.netfilter)).deleteUDP(.init(family: .v6, destinationPorts: nil, replySource: IPAddress("fd00:88::2"))) } == 0)
         }
     }
 }

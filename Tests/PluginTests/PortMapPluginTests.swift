@@ -134,11 +134,11 @@ struct PortMapPluginTests {
     }
 
     @Test func firewallErrorsKeepTheirOwnCode() {
-        #expect(PortMapError("set up", FirewallError(.busy, "iptables-restore", cause: "lock")).cniError.code == .tryAgainLater)
+        #expect(PortMapError("set up", FirewallError(.busy, "iptables-restore", detail: "lock")).cniError.code == .tryAgainLater)
         #expect(PortMapError("set up", FirewallError(.invalidConfig, "no ip6tables-restore")).cniError.code == .invalidNetworkConfig)
         #expect(PortMapError("set up", FirewallError(.iptables, "exit status 2")).cniError.code == .internal)
         #expect(PortMapError("set up", NFTError(.kernel, operation: "add rule")).cniError.code == .internal)
-        #expect(PortMapError("set up", FirewallError(.busy, "restore", cause: "lock")).cniError.msg == "set up: restore: lock")
+        #expect(PortMapError("set up", FirewallError(.busy, "restore", detail: "lock")).cniError.msg == "set up: restore: lock")
     }
 
     @Test func checkNeedsPrevResultAndUsesTheConfiguredBackend() throws {

@@ -1,3 +1,4 @@
+import DomainErrors
 import CNI
 import NetAddress
 import Netlink
@@ -48,7 +49,7 @@ struct SBRAndVRFConfigTests {
         let c = try VRFConfig(Self.conf("vrf", #""VRFName":"blue","table":42"#))
         #expect(c.vrfName == "blue" && c.table == 42)
         #expect(try VRFConfig(Self.conf("vrf", #""vrfname":"blue","table":0"#)).table == nil)
-        for (bad, kind) in [("", PluginError.Kind.invalidConfig), (#""vrfname":"""#, .invalidConfig), (#""vrfname":"a/b""#, .invalidConfig),
+        for (bad, kind) in [("", ErrorKind.invalidConfig), (#""vrfname":"""#, .invalidConfig), (#""vrfname":"a/b""#, .invalidConfig),
                             (#""vrfname":"blue","table":-1"#, .decoding), (#""vrfname":5"#, .decoding)] {
             let error = try #require(throws: PluginError.self, "\(bad)") { try VRFConfig(Self.conf("vrf", bad)) }
             #expect(error.kind == kind, "\(bad)")

@@ -41,8 +41,10 @@ import Testing
 
     @Test func missingPrevResultIsCode7() throws {
         let config = try NetworkConfig(json: ["cniVersion": "1.0.0", "name": "n"])
-        #expect(throws: CNIError(.invalidNetworkConfig, "Required prevResult missing")) { try config.requirePrevResult() }
-        #expect(throws: CNIError(.invalidNetworkConfig, "x")) { try config.requirePrevResult("x") }
+        let missing = #expect(throws: PluginError.self) { try config.requirePrevResult() }
+        #expect(missing.map { CNIError($0) } == CNIError(.invalidNetworkConfig, "Required prevResult missing"))
+        let worded = #expect(throws: PluginError.self) { try config.requirePrevResult("x") }
+        #expect(worded.map { CNIError($0) } == CNIError(.invalidNetworkConfig, "x"))
     }
 
     @Test func containerAddressesOfAResult() throws {

@@ -1,9 +1,10 @@
 /// The error a plugin reports to the runtime: the spec's error object, printed by ``PluginMain`` as
 /// `{"cniVersion", "code", "msg", "details"}` on stdout with exit status 1.
 ///
-/// Plugin code rarely builds one directly: throw a typed error that adopts
-/// ``CNIErrorConvertible`` (or any error, which becomes code 999), and let
-/// `CNIError+Mapping.swift` decide the code.
+/// Plugin code does not build one: it throws its own ``DomainErrors/DomainError`` (or any error,
+/// which becomes code 999), and `CNIError+Mapping.swift` decides the code from the error's kind.
+/// Only the spec's own checks (``PluginMain``, `CNI_ARGS`, `CNI_NETNS`) and delegation, which
+/// passes a delegate's error on, build one.
 public struct CNIError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A CNI error code. The spec's well-known codes are static members; 100 and up are
     /// plugin-specific, and any value received from a delegate is kept as is.

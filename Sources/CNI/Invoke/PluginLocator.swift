@@ -1,3 +1,4 @@
+import DomainErrors
 import Glibc
 
 /// Finds a plugin executable by `type` in the `CNI_PATH` directories, as libcni's `FindInPath`:
@@ -37,7 +38,7 @@ public struct PluginLocator: Sendable, Hashable {
 }
 
 /// Why a plugin could not be found, with libcni's messages.
-public enum PluginLocatorError: Error, Sendable, Hashable, CustomStringConvertible, CNIErrorConvertible {
+public enum PluginLocatorError: DomainError, Sendable, Hashable {
     /// `no plugin name provided` (for IPAM: the config has no `ipam.type`).
     case noName
     /// `invalid plugin name: a/b`
@@ -47,7 +48,7 @@ public enum PluginLocatorError: Error, Sendable, Hashable, CustomStringConvertib
     /// `failed to find plugin "x" in path [/opt/cni/bin /usr/lib/cni]`
     case notFound(name: String, paths: [String])
 
-    public var description: String {
+    public var message: String {
         switch self {
         case .noName: return "no plugin name provided"
         case .invalidName(let name): return "invalid plugin name: \(name)"
@@ -59,10 +60,11 @@ public enum PluginLocatorError: Error, Sendable, Hashable, CustomStringConvertib
 
     /// A missing or hostile `type` (`ipam.type: "../x"`) is the config's fault: code 7 (the
     /// reference reports 999 for all of these). A plugin not found or no `CNI_PATH` stays 999.
-    public var cniError: CNIError {
+    public var kind: ErrorKind {
         switch self {
-        case .noName, .invalidName: return CNIError(.invalidNetworkConfig, description)
-        case .noPaths, .notFound: return CNIError(.internal, description)
+        case .noName, .invalidName: return .invalidConfig
+        case .noPaths: return .internal
+        case .notFound: return .notFound
         }
     }
 }

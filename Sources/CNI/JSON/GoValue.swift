@@ -227,12 +227,12 @@ public struct GoValue: Sendable {
 
     // MARK: Errors
 
-    /// A ``GoReadError/Kind/value`` error for a field that must be there: `<subject>: "<path>" is missing`.
+    /// A ``GoReadError/Code/value`` error for a field that must be there: `<subject>: "<path>" is missing`.
     public func missingError() -> GoReadError {
         GoReadError(.value, "\(subject): \"\(path)\" is missing")
     }
 
-    /// A ``GoReadError/Kind/value`` error about the last value stored: `<subject>: "<path>": <text>`.
+    /// A ``GoReadError/Code/value`` error about the last value stored: `<subject>: "<path>": <text>`.
     public func valueError(_ text: String) -> GoReadError { valueError(rest.last ?? first, text) }
 
     func valueError(_ item: Item?, _ text: String) -> GoReadError {

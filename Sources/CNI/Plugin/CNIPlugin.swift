@@ -1,6 +1,7 @@
 /// A CNI plugin: its verbs, handed to ``PluginMain``, which validates the request, calls the verb
-/// and prints the result or error. A verb reports failure by throwing: a ``CNIError``, a
-/// ``CNIErrorConvertible`` typed error, or any error (code 999).
+/// and prints the result or error. A verb reports failure by throwing its own
+/// ``DomainErrors/DomainError`` (the code follows from its kind), a delegate's ``CNIError``, or
+/// any error (code 999).
 ///
 /// A plugin's whole `main.swift`:
 /// ```swift

@@ -1,3 +1,4 @@
+import DomainErrors
 /// A CNI spec version, parsed and compared as libcni does (`version.ParseVersion`): `X`, `X.Y`
 /// or `X.Y.Z` with missing parts 0, and the empty string meaning 0.1.0 (a config without
 /// `cniVersion` predates the key).
@@ -76,10 +77,9 @@ public struct CNIVersion: Sendable, Hashable, Comparable, CustomStringConvertibl
 }
 
 /// A version string that does not parse.
-public struct CNIVersionError: Error, Sendable, Hashable, CustomStringConvertible, CNIErrorConvertible {
+public struct CNIVersionError: DomainError, Sendable, Hashable {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
-    /// Code 6, as skel reports an unparseable config version.
-    public var cniError: CNIError { CNIError(.decodingFailure, message) }
+    /// A decoding failure (code 6), as skel reports an unparseable config version.
+    public var kind: ErrorKind { .decoding }
 }

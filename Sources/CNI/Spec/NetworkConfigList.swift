@@ -1,3 +1,4 @@
+import DomainErrors
 /// A network configuration list (`.conflist`): a name, a version and the plugin objects to run in
 /// order. Parsed with libcni's rules (`NetworkConfFromBytes`) and error texts, so a runtime built
 /// on it (cnitool) accepts and rejects exactly what libcni does: the list is a Go
@@ -149,12 +150,11 @@ public struct NetworkConfigList: Sendable, Hashable {
 }
 
 /// A `.conflist` that libcni would refuse, with libcni's message.
-public struct NetworkConfigListError: Error, Sendable, Hashable, CustomStringConvertible, CNIErrorConvertible {
+public struct NetworkConfigListError: DomainError, Sendable, Hashable {
     public var message: String
     public init(_ message: String) { self.message = message }
-    public var description: String { message }
-    /// Code 7 (invalid network config).
-    public var cniError: CNIError { CNIError(.invalidNetworkConfig, message) }
+    /// An invalid network config (code 7).
+    public var kind: ErrorKind { .invalidConfig }
 
     static func list(_ detail: String) -> NetworkConfigListError {
         NetworkConfigListError("error parsing configuration list: \(detail)")

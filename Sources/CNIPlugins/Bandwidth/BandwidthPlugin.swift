@@ -16,9 +16,12 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "bandwidth") { Ban
 public struct BandwidthPlugin: CNIPlugin {
     /// The scheduler clock the bucket sizes are converted with (tests pin it).
     public var clock: PacketSchedulerClock
+    /// The node's namespace (where the shaping happens) and the containers'.
+    public var resources: HostResources
 
-    public init(clock: PacketSchedulerClock = .current()) {
+    public init(clock: PacketSchedulerClock = .current(), resources: HostResources = .process) {
         self.clock = clock
+        self.resources = resources
     }
 
     /// The reference's versions (0.3.0 and later), and 1.1.0.
@@ -31,8 +34,8 @@ public struct BandwidthPlugin: CNIPlugin {
             return try context.config.prevResult ?? CNIResult(cniVersion: context.cniVersion)
         }
         var result = try context.config.requirePrevResult("must be called as chained plugin")
-        let container = try ContainerNamespace.open(context)
-        let host = try RouteNetlink()
+        let container = try resources.container(context)
+        let host = try resources.hostStack().netlink
         let veth = try Self.hostVeth(of: context, result: result, container: container, host: host)
 
         let rollback = Rollback()
@@ -49,7 +52,7 @@ public struct BandwidthPlugin: CNIPlugin {
                 // One of this attachment's, left by an ADD that never got its DEL.
                 if let stale = try host.link(named: name), stale.linkType == .ifb { try host.deleteLink(stale) }
                 try host.addLink(LinkSpec(name: name, type: .ifb, mtu: veth.mtu, txQueueLength: max(veth.txQueueLength ?? 0, 1000), up: true))
-                guard let ifb = try host.link(named: name) else { throw PluginError(.system, "\(name) vanished") }
+                guard let ifb = try host.link(named: name) else { throw PluginError(.internal, "\(name) vanished") }
                 rollback.add { try host.deleteLink(ifb) }
                 if let alias = IFBDevice.alias(network: config.network) { try host.setAlias(ifb, alias) }
                 return ifb
@@ -72,7 +75,7 @@ public struct BandwidthPlugin: CNIPlugin {
     /// with the veth, which the interface plugin deletes next.
     public func delete(_ context: PluginContext) throws {
         let config = BandwidthConfig(lenient: context.config)
-        let host = try RouteNetlink()
+        let host = try resources.hostStack().netlink
         guard let ifb = try host.link(named: IFBDevice.name(network: config.network, containerID: context.containerID)) else { return }
         do {
             try host.deleteLink(ifb)
@@ -85,8 +88,8 @@ public struct BandwidthPlugin: CNIPlugin {
         let config = try BandwidthConfig(context.config)
         let result = try context.config.requirePrevResult("must be called as a chained plugin")
         guard let limits = config.limits, !limits.isZero else { return }
-        let container = try ContainerNamespace.open(context)
-        let host = try RouteNetlink()
+        let container = try resources.container(context)
+        let host = try resources.hostStack().netlink
         let veth = try Self.hostVeth(of: context, result: result, container: container, host: host)
         if let ingress = limits.ingress {
             try check(Shaping(ingress, limits: limits, match: .source), on: veth, host)
@@ -109,7 +112,7 @@ public struct BandwidthPlugin: CNIPlugin {
         guard let valid = context.config.validAttachments else { return }
         let network = BandwidthConfig(lenient: context.config).network
         let keep = Set(valid.map { IFBDevice.name(network: network, containerID: $0.containerID) })
-        let host = try RouteNetlink()
+        let host = try resources.hostStack().netlink
         var errors = CleanupErrors()
         for link in try host.links() where link.linkType == .ifb && !keep.contains(link.name) {
             guard IFBDevice.network(fromAlias: link.alias) == network else { continue }
@@ -182,13 +185,13 @@ public struct BandwidthPlugin: CNIPlugin {
     /// interface (the reference's `getHostInterface`).
     static func hostVeth(of context: PluginContext, result: CNIResult, container: NetworkStack, host: RouteNetlink) throws -> Link {
         guard let inside = try container.netlink.link(named: context.ifName), inside.kind == .veth, let peer = inside.linkIndex else {
-            throw PluginError(.system, "container interface \(context.ifName) has no veth peer")
+            throw PluginError(.internal, "container interface \(context.ifName) has no veth peer")
         }
         guard let veth = try host.link(index: peer), veth.kind == .veth, veth.linkIndex == inside.index else {
-            throw PluginError(.system, "veth peer with index \(peer) is not in host ns")
+            throw PluginError(.internal, "veth peer with index \(peer) is not in host ns")
         }
         guard result.interfaces.contains(where: { ($0.sandbox ?? "").isEmpty && $0.name == veth.name }) else {
-            throw PluginError(.system, "no veth peer of container interface found in host ns")
+            throw PluginError(.internal, "no veth peer of container interface found in host ns")
         }
         return veth
     }

@@ -39,7 +39,7 @@ enum BridgeDevice {
             }
         }
         // The plugin owns the bridge's routes; missing when IPv6 is off, which is fine.
-        _ = try? host.namespace.setSysctl("net/ipv6/conf/\(name)/accept_ra", to: "0")
+        _ = try? host.setSysctl("net/ipv6/conf/\(name)/accept_ra", to: "0")
         if !bridge.isUp {
             try BridgeError.wrapping(.system, "could not set \"\(name)\" up") { try host.netlink.setUp(bridge) }
             bridge.flags.insert(.up)

@@ -21,8 +21,8 @@ extension BridgePlugin {
     /// of sleeping 50 ms at the first miss; a repeated spoof-check setup keeps one PREROUTING jump.
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try BridgeConfig(context.config, args: context.args)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let container = try ContainerNamespace.open(context)
+        let host = try resources.hostStack()
+        let container = try resources.container(context)
         let bridge = try BridgeDevice.ensure(config, in: host)
 
         let rollback = Rollback()
@@ -44,7 +44,7 @@ extension BridgePlugin {
             guard let mac = pair.container.mac else {
                 throw BridgeError(.system, "container interface \"\(context.ifName)\" has no MAC address to check")
             }
-            let spoofCheck = SpoofCheck(containerID: context.containerID, ifName: context.ifName)
+            let spoofCheck = SpoofCheck(containerID: context.containerID, ifName: context.ifName, netfilter: firewall.netfilter)
             try spoofCheck.setup(hostInterface: pair.host.name, mac: mac)
             rollback.add { try spoofCheck.teardown() }
         }
@@ -101,7 +101,7 @@ extension BridgePlugin {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: ifName,
                 addresses: result.ips.map(\.address))
-            let masquerade = Masquerade()
+            let masquerade = Masquerade(host: firewall)
             let backend = config.ipMasqBackend
             // Works in the namespace of the thread that creates it: this one, the host's.
             let step = ConcurrentStep { () throws in try masquerade.setup(attachment, backend: backend) }
@@ -112,18 +112,18 @@ extension BridgePlugin {
             }
         }
         let enableDAD = config.enableDAD
-        try container.namespace.perform { () throws in
+        try container.sysctls { sysctls in
             // DAD is off unless asked for: with hairpin the interface hears its own probes, and
             // waiting for it cost pods seconds (plugins#680, PR#695). Best effort, as the
             // reference: the IPv6 keys are missing when IPv6 is off.
             if enableDAD {
-                _ = try? Sysctl.set("net/ipv6/conf/\(ifName)/enhanced_dad", to: "1")
-                _ = try? Sysctl.set("net/ipv6/conf/\(ifName)/accept_dad", to: "1")
+                _ = try? sysctls.set("net/ipv6/conf/\(ifName)/enhanced_dad", to: "1")
+                _ = try? sysctls.set("net/ipv6/conf/\(ifName)/accept_dad", to: "1")
             } else {
-                _ = try? Sysctl.set("net/ipv6/conf/\(ifName)/accept_dad", to: "0")
+                _ = try? sysctls.set("net/ipv6/conf/\(ifName)/accept_dad", to: "0")
             }
             // A gratuitous ARP when the link comes up refreshes neighbours that cached an old MAC.
-            _ = try? Sysctl.set("net/ipv4/conf/\(ifName)/arp_notify", to: "1")
+            _ = try? sysctls.set("net/ipv4/conf/\(ifName)/arp_notify", to: "1")
         }
         var interface = try InterfaceConfiguration(result: result, ifName: ifName)
         // Even without DAD a new IPv6 address is tentative until the kernel's DAD work runs, a
@@ -146,7 +146,7 @@ extension BridgePlugin {
                 throw error
             }
             try BridgeError.wrapping(.system, "failed to enable forwarding") {
-                try IPForwarding.enable(gateways.families, in: host.namespace)
+                try IPForwarding.enable(gateways.families, in: host)
             }
         }
 

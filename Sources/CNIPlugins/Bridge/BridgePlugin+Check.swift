@@ -14,10 +14,10 @@ extension BridgePlugin {
     /// masquerade rules with the configured backend, and the spoof-check rules.
     public func check(_ context: PluginContext) throws {
         let config = try BridgeConfig(context.config, args: context.args)
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         if config.isLayer3 { try context.ipam.execCheck() }
         let result = try context.config.requirePrevResult()
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try resources.hostStack()
 
         let bridge = try checkBridge(result, config: config, host: host)
         guard let containerEntry = result.interface(named: context.ifName, sandbox: context.netns) else {
@@ -33,10 +33,11 @@ extension BridgePlugin {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName,
                 addresses: result.containerAddresses(ifName: context.ifName, sandbox: context.netns))
-            try Masquerade().check(attachment, backend: config.ipMasqBackend)
+            try Masquerade(host: firewall).check(attachment, backend: config.ipMasqBackend)
         }
         if config.macSpoofCheck, let mac = containerLink.mac {
-            try SpoofCheck(containerID: context.containerID, ifName: context.ifName).check(hostInterface: hostEnd.name, mac: mac)
+            try SpoofCheck(containerID: context.containerID, ifName: context.ifName, netfilter: firewall.netfilter)
+                .check(hostInterface: hostEnd.name, mac: mac)
         }
     }
 

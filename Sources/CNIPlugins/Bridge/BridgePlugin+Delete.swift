@@ -29,7 +29,7 @@ extension BridgePlugin {
     public func delete(_ context: PluginContext) throws {
         let config = BridgeConfig(teardown: context.config)
         var errors = CleanupErrors()
-        let container = try ContainerNamespace.openForDelete(context)
+        let container = try resources.containerForDelete(context)
         // dhcp releases its lease through the interface.
         let removal = ContainerVethRemoval(
             ifName: context.ifName, in: container, errors: &errors, linkOutlivesLease: config.ipamType == "dhcp")
@@ -43,14 +43,14 @@ extension BridgePlugin {
         }
         if config.macSpoofCheck {
             errors.run("spoof check teardown") { () throws in
-                try SpoofCheck(containerID: context.containerID, ifName: context.ifName).teardown()
+                try SpoofCheck(containerID: context.containerID, ifName: context.ifName, netfilter: firewall.netfilter).teardown()
             }
         }
         if config.isLayer3 && config.ipMasq {
             let attachment = MasqueradeAttachment(
                 network: config.network, containerID: context.containerID, ifName: context.ifName, addresses: addresses)
             errors.run("masquerade teardown") { () throws in
-                try Masquerade().teardown(attachment)
+                try Masquerade(host: firewall).teardown(attachment)
             }
         }
         errors.append(contentsOf: removal.join())

@@ -21,7 +21,15 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "bridge") { Bridge
 /// - GC: masquerade rules (and spoof checks of vanished ports) of attachments not in
 ///   `cni.dev/valid-attachments`, then IPAM GC. STATUS: IPAM STATUS.
 public struct BridgePlugin: CNIPlugin {
-    public init() {}
+    /// The host's and the containers' namespaces.
+    public var resources: HostResources
+    /// nftables (spoof check, masquerade) and the iptables programs (masquerade).
+    public var firewall: FirewallHost
+
+    public init(resources: HostResources = .process, firewall: FirewallHost = .process) {
+        self.resources = resources
+        self.firewall = firewall
+    }
 
     /// `CNI_ARGS` may carry `MAC` (the container MAC; config keys take precedence).
     public var knownArgs: Set<String>? { ["MAC"] }
@@ -37,13 +45,13 @@ public struct BridgePlugin: CNIPlugin {
             let keep = valid.map { AttachmentID(containerID: $0.containerID, ifName: $0.ifName) }
             if config.isLayer3 {
                 errors.run("masquerade GC") { () throws in
-                    try Masquerade().gc(network: config.network, keeping: keep)
+                    try Masquerade(host: firewall).gc(network: config.network, keeping: keep)
                 }
             }
             if config.macSpoofCheck {
                 errors.run("spoof check GC") { () throws in
-                    let host = try NetworkStack(namespace: NetworkNamespace.current())
-                    try SpoofCheck.collectGarbage(keeping: keep) { name in
+                    let host = try resources.hostStack()
+                    try SpoofCheck.collectGarbage(keeping: keep, netfilter: firewall.netfilter) { name in
                         do { return try host.netlink.link(named: name) != nil } catch { return true }
                     }
                 }

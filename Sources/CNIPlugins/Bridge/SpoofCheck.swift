@@ -1,6 +1,7 @@
 import Firewall
 import NFTables
 import NetAddress
+import Netlink
 
 /// `macspoofchk`: frames entering the bridge from the container's port must carry the container's
 /// MAC. The reference's layout (`pkg/link/spoofcheck.go`, libvirt's ebtables scheme) object for
@@ -27,10 +28,13 @@ import NetAddress
 public struct SpoofCheck: Sendable {
     public var containerID: String
     public var ifName: String
+    /// Opens the netfilter sockets, in the host namespace.
+    public var netfilter: TransportOpener
 
-    public init(containerID: String, ifName: String) {
+    public init(containerID: String, ifName: String, netfilter: TransportOpener = .callingThread(.netfilter)) {
         self.containerID = containerID
         self.ifName = ifName
+        self.netfilter = netfilter
     }
 
     public static let table = NFTTableRef(.bridge, "nat")
@@ -106,7 +110,7 @@ public struct SpoofCheck: Sendable {
         let wanted = rules(hostInterface: hostInterface, mac: mac)
         let what = "check spoof check for \(id)"
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             for chain in [Self.prerouting, interfaceChain, macChain] {
                 let present = try connection.rules(in: chain) { $0 == comment }.map(\.expressions)
                 for rule in wanted where rule.chain == chain && !present.contains(rule.expressions) {
@@ -124,7 +128,7 @@ public struct SpoofCheck: Sendable {
     /// planned again when it loses a race with a concurrent change).
     private func transact(_ what: String, _ plan: (NFTConnection) throws(NFTError) -> NFTBatch) throws(BridgeError) {
         do {
-            try NFTConnection().transact(plan)
+            try NFTConnection(netfilter).transact(plan)
         } catch {
             throw BridgeError(.firewall, what, cause: error)
         }
@@ -135,10 +139,12 @@ extension SpoofCheck {
     /// GC: removes the spoof checks of attachments not in `valid` whose host port no longer exists
     /// (`portExists` answers for a name). The rules do not name their network, so a rule whose port
     /// is still there may belong to another network's live attachment and is always kept.
-    public static func collectGarbage(keeping valid: [AttachmentID], portExists: (String) -> Bool) throws(BridgeError) {
+    public static func collectGarbage(
+        keeping valid: [AttachmentID], netfilter: TransportOpener = .callingThread(.netfilter), portExists: (String) -> Bool
+    ) throws(BridgeError) {
         let keep = Set(valid.map { SpoofCheck(containerID: $0.containerID, ifName: $0.ifName).comment })
         do {
-            try NFTConnection().transact { (connection) throws(NFTError) in
+            try NFTConnection(netfilter).transact { (connection) throws(NFTError) in
                 let jumps = try connection.rules(in: prerouting) { ($0?.hasPrefix(commentPrefix) ?? false) && !keep.contains($0!) }
                 var batch = NFTBatch()
                 var doomed: [String] = []

@@ -15,23 +15,28 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "dummy") { DummyPl
 /// not get in the way (the reference's creation from the node's namespace fails then). DEL reads
 /// no option; GC and STATUS are forwarded to IPAM.
 public struct DummyPlugin: CNIPlugin {
-    public init() {}
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .required("dummy interface requires an IPAM configuration"))
+        SingleInterface(context, ipam: .required("dummy interface requires an IPAM configuration"), resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let single = single(context)
         try single.requireIPAMIfNeeded()
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         return try single.add(
             .init(type: .dummy, name: context.ifName, creator: container, container: container), keepIPAMDNS: true)
     }
 
     public func check(_ context: PluginContext) throws {
         try single(context).check(kind: LinkType.dummy.kind, missingMessage: "dummy: Required prevResult missing", validate: { link in
-            guard link.isUp else { throw CNIError(.internal, "Interface \(link.name) is down") }
+            guard link.isUp else { throw PluginError(.internal, "Interface \(link.name) is down") }
         })
     }
 

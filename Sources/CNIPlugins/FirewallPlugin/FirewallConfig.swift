@@ -69,7 +69,7 @@ public struct FirewallConfig: Sendable {
                 ingressPolicy = policy
             }
         } catch let error as GoReadError {
-            throw FirewallPluginError(error.kind == .type ? .decoding : .invalidConfig, "failed to load netconf: \(error.message)")
+            throw FirewallPluginError(error.code == .type ? .decoding : .invalidConfig, "failed to load netconf: \(error.message)")
         } catch let error as FirewallPluginError {
             throw error
         } catch {

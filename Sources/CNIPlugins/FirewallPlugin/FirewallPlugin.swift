@@ -30,6 +30,15 @@ public struct FirewallPlugin: CNIPlugin {
         self.node = node
     }
 
+    /// The iptables and nftables backends and the node's probe on `host` (the programs looked up
+    /// once), and firewalld on the system bus.
+    public init(host: FirewallHost, firewalld: FirewalldFirewall = FirewalldFirewall()) {
+        let tools = IPTablesTools.locate(in: host)
+        self.init(
+            iptables: IPTablesFirewall(tools: tools), nftables: NFTablesFirewall(netfilter: host.netfilter), firewalld: firewalld,
+            node: NodeFirewallProbe(tools: tools))
+    }
+
     /// As the reference: configs from 0.4.0 on (GC and STATUS from 1.1.0, by the spec).
     public var supportedVersions: [String] { CNIVersion.all.filter { $0 >= .v0_4_0 }.map(\.description) }
 

@@ -2,6 +2,7 @@ import CNI
 import Firewall
 import NFTables
 import NetAddress
+import Netlink
 
 /// The nftables backend (`NFTFirewallLayout`), in-process over libnftnl: ADD, DEL and GC are each
 /// one transaction. ADD and DEL do not list any chain that grows with the number of containers.
@@ -11,13 +12,18 @@ public struct NFTablesFirewall: IsolatingFirewall {
     /// The last socket stays open while the backend lives (``NFTSocketKeeper``).
     private let keeper = NFTSocketKeeper()
 
-    public init() {}
+    /// Opens the netfilter sockets, in the host namespace.
+    public var netfilter: TransportOpener
 
-    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables() }
+    public init(netfilter: TransportOpener = .callingThread(.netfilter)) {
+        self.netfilter = netfilter
+    }
+
+    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables(netfilter) }
 
     public func checkUsable() throws(FirewallPluginError) {
         do {
-            _ = try NFTConnection().tableExists(NFTFirewallLayout.table)
+            _ = try NFTConnection(netfilter).tableExists(NFTFirewallLayout.table)
         } catch {
             throw FirewallPluginError(.unavailable, "nftables backend unavailable: \(error)")
         }
@@ -64,7 +70,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
         _ what: String, _ build: (NFTConnection) throws(NFTError) -> NFTBatch
     ) throws(FirewallPluginError) {
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             try connection.transact(build)
             keeper.keep(connection)
         } catch {
@@ -107,7 +113,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
     public func check(_ a: FirewallAttachment) throws(FirewallPluginError) {
         let what = "nftables rules of \(a.label)"
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             let existing = try NFTFirewallLayout.probe(connection)
             guard existing.forwardRules == NFTFirewallLayout.forwardRules().map(\.expressions) else {
                 throw FirewallPluginError(.checkFailed, "\(what): chain \(NFTFirewallLayout.forward) does not lead to \(NFTFirewallLayout.containers.name)")

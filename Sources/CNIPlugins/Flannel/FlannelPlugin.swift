@@ -114,7 +114,7 @@ public struct FlannelPlugin: CNIPlugin {
         do {
             return try SubnetEnv(text: String(decoding: bytes, as: UTF8.self), path: path)
         } catch {
-            throw FlannelError(error.kind, "loadFlannelSubnetEnv failed: \(error.message)")
+            throw FlannelError(error.code, "loadFlannelSubnetEnv failed: \(error.message)")
         }
     }
 

@@ -54,19 +54,19 @@ public struct HostDeviceConfig: Sendable, Hashable {
                 pci = ""
                 auxiliary = deviceID
             } else {
-                throw CNIError(.invalidNetworkConfig, "runtime config DeviceID \(deviceID) not found or unsupported")
+                throw PluginError(.invalidConfig, "runtime config DeviceID \(deviceID) not found or unsupported")
             }
         }
         if !device.isEmpty {
             selector = .name(device)
         } else if !hwaddr.isEmpty {
             guard let mac = MACAddress(hwaddr) else {
-                throw CNIError(.invalidNetworkConfig, "failed to parse MAC address \"\(hwaddr)\": invalid MAC address")
+                throw PluginError(.invalidConfig, "failed to parse MAC address \"\(hwaddr)\": invalid MAC address")
             }
             selector = .mac(mac)
         } else if !kernelPath.isEmpty {
             guard kernelPath.hasPrefix("/sys/devices/"), !kernelPath.split(separator: "/").contains("..") else {
-                throw CNIError(.invalidNetworkConfig, "kernel device path \"\(kernelPath)\" must be absolute and begin with /sys/devices/")
+                throw PluginError(.invalidConfig, "kernel device path \"\(kernelPath)\" must be absolute and begin with /sys/devices/")
             }
             selector = .kernelPath(kernelPath)
         } else if !pci.isEmpty {
@@ -74,10 +74,10 @@ public struct HostDeviceConfig: Sendable, Hashable {
         } else if !auxiliary.isEmpty {
             selector = .auxiliary(auxiliary)
         } else {
-            throw CNIError(.invalidNetworkConfig, #"specify either "device", "hwaddr", "kernelpath" or "pciBusID""#)
+            throw PluginError(.invalidConfig, #"specify either "device", "hwaddr", "kernelpath" or "pciBusID""#)
         }
         if !pci.isEmpty {
-            guard !pci.contains("/") else { throw CNIError(.invalidNetworkConfig, "invalid PCI address \"\(pci)\"") }
+            guard !pci.contains("/") else { throw PluginError(.invalidConfig, "invalid PCI address \"\(pci)\"") }
             dpdkMode = try Self.hasUserspaceDriver(sysfs.pci + "/" + pci)
         }
     }
@@ -88,11 +88,11 @@ public struct HostDeviceConfig: Sendable, Hashable {
     }
 
     /// Whether the PCI device at `path` is bound to a DPDK driver (the basename of `driver`).
-    static func hasUserspaceDriver(_ path: String) throws(CNIError) -> Bool {
+    static func hasUserspaceDriver(_ path: String) throws(PluginError) -> Bool {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = readlink(path + "/driver", &buffer, buffer.count - 1)
         guard count >= 0 else {
-            throw CNIError(.internal, "error with host device: lstat \(path)/driver: \(String(cString: strerror(errno)))")
+            throw PluginError(.internal, "error with host device: lstat \(path)/driver: \(String(cString: strerror(errno)))")
         }
         let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let driver = target.split(separator: "/").last.map(String.init) ?? target

@@ -25,18 +25,21 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "host-device") { H
 /// - IPAM's lease is released on every DEL, and a failed ADD moves the device back.
 public struct HostDevicePlugin: CNIPlugin {
     public var sysfs: HostDeviceConfig.SysFS
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
 
-    public init(sysfs: HostDeviceConfig.SysFS = HostDeviceConfig.SysFS()) {
+    public init(sysfs: HostDeviceConfig.SysFS = HostDeviceConfig.SysFS(), resources: HostResources = .process) {
         self.sysfs = sysfs
+        self.resources = resources
     }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .optional)
+        SingleInterface(context, ipam: .optional, resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try HostDeviceConfig(context.config, sysfs: sysfs)
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         let single = single(context)
         let ifName = context.ifName
         let rollback = Rollback()
@@ -49,14 +52,14 @@ public struct HostDevicePlugin: CNIPlugin {
             let ipam = context.ipam
             result = try ipam.execAdd()
             rollback.add { try ipam.execDel() }
-            guard !result.ips.isEmpty else { throw CNIError(.internal, "IPAM plugin returned missing IP config") }
+            guard !result.ips.isEmpty else { throw PluginError(.internal, "IPAM plugin returned missing IP config") }
             result.interfaces = [interface]
             result.assignIPs(toInterface: 0)
             result.dns = context.config.dns ?? DNS()
             rollback.commit()
             return result
         }
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try resources.hostStack()
         let device = try HostDevices(host: host, sysfs: sysfs).find(config.selector)
         let state = config.useInterfaceNetwork ? try HostNetworkState.capture(device, in: host) : nil
         if try container.netlink.link(named: ifName) != nil {
@@ -89,8 +92,8 @@ public struct HostDevicePlugin: CNIPlugin {
     public func delete(_ context: PluginContext) throws {
         let single = single(context)
         var errors = CleanupErrors()
-        let host = errors.run("open the node's namespace") { try NetworkStack(namespace: NetworkNamespace.current()) }
-        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
+        let host = errors.run("open the node's namespace") { try resources.hostStack() }
+        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
         if let host {
             errors.run("move \(context.ifName) back") { () throws in
                 var moved = false

@@ -26,7 +26,7 @@ struct HostDevices {
                 // virtio devices list their interface one level down (virtio<N>/net).
                 let base = sysfs.pci + "/" + address
                 guard let virtio = Self.entries(of: base).first(where: { $0.hasPrefix("virtio") && HostDeviceConfig.exists(base + "/" + $0 + "/net") }) else {
-                    throw CNIError(.internal, "failed to find host device: no net directory under pci device \(address)")
+                    throw PluginError(.internal, "failed to find host device: no net directory under pci device \(address)")
                 }
                 directory = base + "/" + virtio + "/net"
             }
@@ -34,17 +34,17 @@ struct HostDevices {
         case .auxiliary(let name):
             found = try firstLink(in: sysfs.auxiliary + "/" + name + "/net")
         }
-        guard let found else { throw CNIError(.internal, "failed to find host device: failed to find physical interface") }
+        guard let found else { throw PluginError(.internal, "failed to find host device: failed to find physical interface") }
         return found
     }
 
     /// The first interface listed in a sysfs `net` directory (sorted, as Go's `os.ReadDir`).
     private func firstLink(in directory: String) throws -> Link? {
         guard HostDeviceConfig.exists(directory) else {
-            throw CNIError(.internal, "failed to find host device: failed to find network devices at \"\(directory)\"")
+            throw PluginError(.internal, "failed to find host device: failed to find network devices at \"\(directory)\"")
         }
         guard let name = Self.entries(of: directory).first else {
-            throw CNIError(.internal, "failed to find host device: failed to find network device in path \(directory)")
+            throw PluginError(.internal, "failed to find host device: failed to find network device in path \(directory)")
         }
         return try host.netlink.link(named: name)
     }
@@ -92,7 +92,7 @@ struct HostDevices {
     static func moveOut(named name: String, from container: NetworkStack, to host: NetworkStack) throws -> Bool {
         guard let link = try container.netlink.link(named: name) else { return false }
         guard let original = link.alias else {
-            throw CNIError(.internal, "failed to find original ifname for \"\(name)\" (alias is not set)")
+            throw PluginError(.internal, "failed to find original ifname for \"\(name)\" (alias is not set)")
         }
         do {
             try container.netlink.setLink(link, LinkChanges(up: false, name: original, alias: "", namespaceFD: host.namespace.descriptor))

@@ -1,11 +1,13 @@
 import CNI
+import DomainErrors
 import Posix
 import SystemPackage
 
 /// Everything host-local can fail with. Messages are the reference plugin's, so that logs and
-/// runtime events read the same whichever binary ran; the kind decides the CNI error code.
-public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: Equatable, Sendable {
+/// runtime events read the same whichever binary ran (an I/O failure's message ends with the
+/// errno as Go words it); the code decides the kind, and so the CNI code.
+public struct HostLocalError: DomainError, Equatable, Sendable {
+    public enum Code: Equatable, Sendable {
         /// The network configuration is wrong (bad range, bad name, bad requested address).
         case invalidConfig
         /// CNI_ARGS carries a value that does not parse.
@@ -20,14 +22,35 @@ public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertibl
         case unavailable
     }
 
-    public var kind: Kind
+    public var code: Code
     public var message: String
 
-    public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
+    public init(_ code: Code, _ message: String) {
+        self.code = code
         self.message = message
     }
 
+    /// Config problems are 7, bad `CNI_ARGS` 4 and I/O failures 5, as the spec defines them;
+    /// STATUS's "cannot service ADD" is 50. Allocation failures and a missing lease on CHECK stay
+    /// 999, the code the reference reports them with, which runtimes and scripts already expect.
+    public var kind: ErrorKind {
+        switch code {
+        case .invalidConfig: return .invalidConfig
+        case .invalidArgs: return .invalidEnvironment
+        case .io: return .io
+        case .unavailable: return .unavailable
+        case .allocation: return .conflict
+        case .notFound: return .notFound
+        }
+    }
+
+    /// The errno of a failed file operation.
+    public var cause: (any Error)? {
+        if case .io(let errno) = code { return errno }
+        return nil
+    }
+
+    /// The message alone: it already ends with the errno, in Go's words.
     public var description: String { message }
 
     static func config(_ message: String) -> HostLocalError { HostLocalError(.invalidConfig, message) }
@@ -40,7 +63,6 @@ public struct HostLocalError: Error, Equatable, Sendable, CustomStringConvertibl
 
     /// The same error with context in front, as Go's `fmt.Errorf("context: %v", err)`.
     func prefixed(_ context: String) -> HostLocalError {
-        HostLocalError(kind, context + message)
+        HostLocalError(code, context + message)
     }
 }
-

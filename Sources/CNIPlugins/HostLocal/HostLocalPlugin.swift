@@ -82,7 +82,7 @@ public struct HostLocalPlugin: CNIPlugin {
                 try LeaseOperations.status(rangeSets: config.rangeSets, store: store)
             }
         } catch let e as HostLocalError {
-            if case .io = e.kind { throw HostLocalError(.unavailable, "data dir unusable: \(e.message)") }
+            if case .io = e.code { throw HostLocalError(.unavailable, "data dir unusable: \(e.message)") }
             throw e
         }
     }

@@ -25,19 +25,19 @@ public struct IPVLANConfig: Sendable, Hashable {
         case "", "l2": mode = .l2
         case "l3": mode = .l3
         case "l3s": mode = .l3s
-        default: throw CNIError(.invalidNetworkConfig, "unknown ipvlan mode: \"\(modeText)\"")
+        default: throw PluginError(.invalidConfig, "unknown ipvlan mode: \"\(modeText)\"")
         }
         let value = o["mtu"]
         let mtu = try value.int(Int32.self) ?? 0
-        guard mtu >= 0 else { throw CNIError(value.valueError("invalid MTU \(mtu), must be 0 or more")) }
+        guard mtu >= 0 else { throw value.valueError("invalid MTU \(mtu), must be 0 or more") }
         self.mtu = mtu == 0 ? nil : UInt32(mtu)
         linkInContainer = try o["linkInContainer"].bool() ?? false
     }
 
     /// The master of a chained ipvlan: the one named interface of `prevResult`.
-    static func chainedMaster(_ previous: CNIResult) throws(CNIError) -> String {
+    static func chainedMaster(_ previous: CNIResult) throws(PluginError) -> String {
         guard previous.interfaces.count == 1, !previous.interfaces[0].name.isEmpty else {
-            throw CNIError(.invalidNetworkConfig, "chained master failure. PrevResult lacks a single named interface")
+            throw PluginError(.invalidConfig, "chained master failure. PrevResult lacks a single named interface")
         }
         return previous.interfaces[0].name
     }

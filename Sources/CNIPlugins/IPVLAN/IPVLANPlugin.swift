@@ -20,10 +20,15 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "ipvlan") { IPVLAN
 ///   looks up a master named "" and always fails);
 /// - DEL reads no ipvlan option; GC and STATUS are forwarded to IPAM.
 public struct IPVLANPlugin: CNIPlugin {
-    public init() {}
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .optional, notify: [.arp, .ndisc])
+        SingleInterface(context, ipam: .optional, notify: [.arp, .ndisc], resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
@@ -36,14 +41,14 @@ public struct IPVLANPlugin: CNIPlugin {
         var given: CNIResult?
         if single.ipamType.isEmpty {
             guard let previous, !previous.ips.isEmpty else {
-                throw CNIError(
-                    .invalidNetworkConfig,
+                throw PluginError(
+                    .invalidConfig,
                     "ipvlan needs \"ipam\" or a prevResult with addresses (no IPAM plugin name provided)")
             }
             given = previous
         }
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let container = try ContainerNamespace.open(context)
+        let host = try resources.hostStack()
+        let container = try resources.container(context)
         let master = try MasterLink.find(name, inContainer: config.linkInContainer, host: host) { container }
         return try single.add(
             .init(
@@ -54,14 +59,14 @@ public struct IPVLANPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try IPVLANConfig(context.config)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try resources.hostStack()
         try single(context).check(kind: LinkType.ipvlan(mode: .l2).kind, master: {
             guard let name = config.master else { return }
-            _ = try MasterLink.find(name, inContainer: config.linkInContainer, host: host) { try ContainerNamespace.open(context) }
+            _ = try MasterLink.find(name, inContainer: config.linkInContainer, host: host) { try resources.container(context) }
         }) { link in
             guard case .ipvlan(let mode, _)? = link.linkType, mode == config.mode else {
                 let current = link.linkType.map { "\($0)" } ?? "unknown"
-                throw CNIError(.internal, "container IPVlan mode \(current) does not match expected value: \(config.mode)")
+                throw PluginError(.internal, "container IPVlan mode \(current) does not match expected value: \(config.mode)")
             }
         }
     }

@@ -41,21 +41,21 @@ public struct MacvlanConfig: Sendable, Hashable {
     }
 
     /// The reference's mode names ("" is bridge).
-    static func mode(_ text: String) throws(CNIError) -> MACVLANMode {
+    static func mode(_ text: String) throws(PluginError) -> MACVLANMode {
         switch text {
         case "", "bridge": return .bridge
         case "private": return .private
         case "vepa": return .vepa
         case "passthru": return .passthru
-        default: throw CNIError(.invalidNetworkConfig, "unknown macvlan mode: \"\(text)\"")
+        default: throw PluginError(.invalidConfig, "unknown macvlan mode: \"\(text)\"")
         }
     }
 
     /// A requested MAC ("" for none): a unicast Ethernet address.
-    static func mac(_ text: String) throws(CNIError) -> MACAddress? {
+    static func mac(_ text: String) throws(PluginError) -> MACAddress? {
         guard !text.isEmpty else { return nil }
         guard let mac = MACAddress(text), mac.isUsableUnicast else {
-            throw CNIError(.invalidNetworkConfig, "invalid args \(text) for MAC addr: not a unicast Ethernet address")
+            throw PluginError(.invalidConfig, "invalid args \(text) for MAC addr: not a unicast Ethernet address")
         }
         return mac
     }

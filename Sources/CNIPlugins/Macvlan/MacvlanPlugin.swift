@@ -19,18 +19,23 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "macvlan") { Macvl
 ///   removes the link and releases the lease;
 /// - GC is forwarded to IPAM.
 public struct MacvlanPlugin: CNIPlugin {
-    public init() {}
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     public var knownArgs: Set<String>? { ["MAC"] }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .optional, notify: [.arp, .ndisc])
+        SingleInterface(context, ipam: .optional, notify: [.arp, .ndisc], resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try MacvlanConfig(context.config, args: context.args)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let container = try ContainerNamespace.open(context)
+        let host = try resources.hostStack()
+        let container = try resources.container(context)
         let master = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { container }
         let mtu = try master.checkMTU(config.mtu)
         return try single(context).add(.init(
@@ -40,15 +45,15 @@ public struct MacvlanPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try MacvlanConfig(context.config, args: context.args)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try resources.hostStack()
         try single(context).check(kind: LinkType.macvlan(mode: .bridge).kind, master: {
             _ = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) {
-                try ContainerNamespace.open(context)
+                try resources.container(context)
             }
         }) { link in
             guard case .macvlan(let mode, _)? = link.linkType, mode == config.mode else {
                 let current = link.linkType.map { "\($0)" } ?? "unknown"
-                throw CNIError(.internal, "container macvlan mode \(current) does not match expected value: \(config.mode)")
+                throw PluginError(.internal, "container macvlan mode \(current) does not match expected value: \(config.mode)")
             }
         }
     }

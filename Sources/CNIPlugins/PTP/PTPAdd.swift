@@ -20,8 +20,8 @@ struct PTPAdd {
         try config.requireIPAM()
         let masq = PTPMasquerade(masquerade: plugin.masquerade, config: config, context: context)
         let ifName = context.ifName
-        let container = try ContainerNamespace.open(context)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let container = try plugin.resources.container(context)
+        let host = try plugin.resources.hostStack()
         // Refused before IPAM runs, so a clash costs no allocation.
         if try container.netlink.link(named: ifName) != nil {
             throw InterfaceError(.nameInUse, interface: ifName, message: "container veth name \"\(ifName)\" already exists")
@@ -34,9 +34,9 @@ struct PTPAdd {
         rollback.add { try ipam.execDel() }
         let addresses = try GatewayedAddress.all(of: result)
         do {
-            try IPForwarding.enable(result.families, in: host.namespace)
+            try IPForwarding.enable(result.families, in: host)
         } catch {
-            throw CNIError(.internal, "Could not enable IP forwarding: \(CNIError(error).msg)")
+            throw PluginError(.internal, "Could not enable IP forwarding", cause: error)
         }
         let pair = try VethPair.create(.init(containerName: ifName, mtu: config.mtu, container: container, host: host))
         rollback.add {
@@ -47,8 +47,8 @@ struct PTPAdd {
         }
         // Before the container end comes up, so no link-local or IPAM address is ever tentative.
         if result.families.contains(.v6) && !config.enableDAD {
-            try PTPLinks.disableDAD(on: pair.host.name, in: host.namespace)
-            try PTPLinks.disableDAD(on: ifName, in: container.namespace)
+            try PTPLinks.disableDAD(on: pair.host.name, in: host)
+            try PTPLinks.disableDAD(on: ifName, in: container)
         }
         result.interfaces = [
             .init(name: pair.host.name, mac: pair.host.mac?.description),

@@ -38,7 +38,7 @@ public struct PTPConfig: Sendable, Hashable {
     }
 
     /// ADD, CHECK and STATUS delegate to IPAM; without an IPAM type there is nothing to delegate to.
-    public func requireIPAM() throws(CNIError) {
+    public func requireIPAM() throws(PluginError) {
         try veth.requireIPAM(plugin: "ptp")
     }
 }

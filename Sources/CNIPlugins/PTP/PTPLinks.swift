@@ -13,16 +13,16 @@ struct GatewayedAddress: Hashable, Sendable {
     /// The IPAM result's addresses, each with its gateway. An IPAM result without addresses, or
     /// an address without a usable gateway, cannot be routed the ptp way: refused here, before
     /// any link exists.
-    static func all(of result: CNIResult) throws(CNIError) -> [GatewayedAddress] {
-        guard !result.ips.isEmpty else { throw CNIError(.internal, "IPAM plugin returned missing IP config") }
+    static func all(of result: CNIResult) throws(PluginError) -> [GatewayedAddress] {
+        guard !result.ips.isEmpty else { throw PluginError(.internal, "IPAM plugin returned missing IP config") }
         var out: [GatewayedAddress] = []
         for ip in result.ips {
             guard let gateway = ip.gateway else {
-                throw CNIError(
-                    .invalidNetworkConfig, "IPAM returned \(ip.address) without a gateway; ptp routes every address through one")
+                throw PluginError(
+                    .invalidConfig, "IPAM returned \(ip.address) without a gateway; ptp routes every address through one")
             }
             guard gateway.family == ip.family, gateway != ip.address.address else {
-                throw CNIError(.invalidNetworkConfig, "IPAM returned gateway \(gateway) unusable for \(ip.address)")
+                throw PluginError(.invalidConfig, "IPAM returned gateway \(gateway) unusable for \(ip.address)")
             }
             out.append(GatewayedAddress(address: ip.address, gateway: gateway))
         }
@@ -41,10 +41,10 @@ enum PTPLinks {
     /// gets carrier, so neither its link-local nor its IPAM addresses are ever tentative.
     /// bridge's `enabledad: false` does the same on the container side. Skipped silently where
     /// IPv6 is disabled (the key is missing).
-    static func disableDAD(on interface: String, in namespace: NetworkNamespace) throws {
-        try namespace.perform { () throws in
+    static func disableDAD(on interface: String, in stack: NetworkStack) throws {
+        try stack.sysctls { (sysctls) throws in
             do {
-                try Sysctl.set("net/ipv6/conf/\(interface)/accept_dad", to: "0")
+                try sysctls.set("net/ipv6/conf/\(interface)/accept_dad", to: "0")
             } catch let error as SysctlError where error.isNotFound {}
         }
     }

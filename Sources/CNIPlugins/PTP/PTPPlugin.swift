@@ -22,10 +22,18 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "ptp") { PTPPlugin
 /// - CHECK also checks the host veth, its address and route, and the masquerade rules;
 /// - GC removes masquerade rules of stale attachments and forwards GC to IPAM.
 public struct PTPPlugin: CNIPlugin {
-    /// The masquerade backends (replaceable in tests).
+    /// The host's and the containers' namespaces.
+    public var resources: HostResources
+    /// The masquerade backends, on the host's firewall.
     public var masquerade: Masquerade
 
-    public init(masquerade: Masquerade = Masquerade()) {
+    public init(resources: HostResources = .process, firewall: FirewallHost = .process) {
+        self.init(resources: resources, masquerade: Masquerade(host: firewall))
+    }
+
+    /// With masquerade backends of the caller's choosing (tests).
+    public init(resources: HostResources = .process, masquerade: Masquerade) {
+        self.resources = resources
         self.masquerade = masquerade
     }
 
@@ -53,13 +61,13 @@ public struct PTPPlugin: CNIPlugin {
         let previous = context.config.readablePrevResult
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
         var errors = CleanupErrors()
-        let opened = errors.run("open \(context.netns)") { try ContainerNamespace.openForDelete(context) }
+        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
         let container = opened ?? nil
         let removal = ContainerVethRemoval(ifName: context.ifName, in: container, errors: &errors)
         // Without the namespace, the host end prevResult names (it outlives a deleted namespace
         // for a while, and for good if something still holds the namespace).
         let hostVeth = container == nil && previous != nil
-            ? ConcurrentStep { try Self.deleteHostVeth(of: previous!, context) } : nil
+            ? ConcurrentStep { try deleteHostVeth(of: previous!, context) } : nil
         let releasesLease = !config.ipamType.isEmpty
         if releasesLease && container != nil {
             removal.releaseLease { try context.ipam.execDel() }
@@ -113,10 +121,10 @@ public struct PTPPlugin: CNIPlugin {
     /// result's container addresses: a random name may have been drawn again since. The kernel
     /// may be destroying it at the same moment (a deleted namespace takes its veths with it,
     /// asynchronously): a link that vanishes on the way counts as deleted.
-    static func deleteHostVeth(of result: CNIResult, _ context: PluginContext) throws {
+    func deleteHostVeth(of result: CNIResult, _ context: PluginContext) throws {
         guard let name = result.interfaces.first(where: { $0.sandbox == nil })?.name else { return }
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let ours = Set(containerAddresses(of: result, context).map { IPNetwork(host: $0.address) })
+        let host = try resources.hostStack()
+        let ours = Set(Self.containerAddresses(of: result, context).map { IPNetwork(host: $0.address) })
         do {
             guard let link = try host.netlink.link(named: name), link.kind == .veth else { return }
             var routed = false

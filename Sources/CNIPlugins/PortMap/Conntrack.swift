@@ -45,11 +45,6 @@ struct Conntrack {
     /// IPPROTO_UDP.
     static let udp: UInt8 = 17
 
-    /// Opens a netfilter netlink socket in the calling thread's network namespace.
-    init() throws(Errno) {
-        self.init(transport: try SocketTransport(.netfilter))
-    }
-
     /// Works over `transport`: a netfilter ``SocketTransport`` opened in the namespace to clean, or a fake.
     init(transport: any NetlinkTransport) {
         connection = NetlinkConnection(transport: transport)

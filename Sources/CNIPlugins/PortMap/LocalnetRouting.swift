@@ -11,10 +11,10 @@ enum LocalnetRouting {
     /// through (the bridge for a bridge network), as the reference does. An address the host has no
     /// route to is left alone (the reference ignores it too); a failed write is an error.
     /// Equivalent to `sysctl -w net.ipv4.conf.$(ip route get <address> | dev).route_localnet=1`.
-    static func enable(towards address: IPAddress) throws(PortMapError) {
+    static func enable(towards address: IPAddress, in host: NetworkStack) throws(PortMapError) {
         let name: String
         do {
-            let netlink = try RouteNetlink()
+            let netlink = host.netlink
             guard let index = try netlink.route(to: address).outputInterface, let link = try netlink.link(index: index) else {
                 return
             }
@@ -23,7 +23,7 @@ enum LocalnetRouting {
             return
         }
         do {
-            try Sysctl.set("net/ipv4/conf/\(name)/route_localnet", to: "1")
+            try host.setSysctl("net/ipv4/conf/\(name)/route_localnet", to: "1")
         } catch {
             throw PortMapError(.system, "unable to enable route_localnet: \(error)")
         }

@@ -2,6 +2,7 @@ import CNI
 import Firewall
 import NFTables
 import NetAddress
+import Netlink
 
 /// portmap over nftables (libnftnl, in-process), in the reference HEAD's `cni_hostport` layout (see
 /// `NFTPortMapLayout`). ADD, DEL and GC are each one transaction covering both families.
@@ -16,13 +17,18 @@ public struct NFTablesPortMapper: PortMapper {
     /// The last socket stays open while the mapper lives (``NFTSocketKeeper``).
     private let keeper = NFTSocketKeeper()
 
-    public init() {}
+    /// Opens the netfilter sockets, in the host namespace.
+    public var netfilter: TransportOpener
 
-    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables() }
+    public init(netfilter: TransportOpener = .callingThread(.netfilter)) {
+        self.netfilter = netfilter
+    }
+
+    public func isPresent() -> Bool { NodeFirewallProbe.kernelHasNFTables(netfilter) }
 
     public func checkUsable() throws(PortMapError) {
         do {
-            _ = try NFTConnection().tableExists(NFTPortMapLayout.table(.v4))
+            _ = try NFTConnection(netfilter).tableExists(NFTPortMapLayout.table(.v4))
         } catch {
             throw PortMapError(.unavailable, "nftables backend unavailable: \(error)")
         }
@@ -37,7 +43,7 @@ public struct NFTablesPortMapper: PortMapper {
             plan[family] = try NFTPortMapLayout.rules(for: a, family: family)
         }
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 for family in IPFamily.allCases {
@@ -72,7 +78,7 @@ public struct NFTablesPortMapper: PortMapper {
     public func unforward(_ a: PortMapAttachment) throws(PortMapError) -> StaleFlows {
         let what = "error deleting nftables rules of \(a.label)"
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             let stale = try connection.transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 var stale = StaleFlows()
@@ -158,7 +164,7 @@ public struct NFTablesPortMapper: PortMapper {
     public func check(_ a: PortMapAttachment) throws(PortMapError) {
         let what = "nftables rules of \(a.label)"
         do {
-            let connection = try NFTConnection()
+            let connection = try NFTConnection(netfilter)
             for family in IPFamily.allCases {
                 let expected = try NFTPortMapLayout.rules(for: a, family: family)
                 guard !expected.isEmpty else { continue }
@@ -199,7 +205,7 @@ public struct NFTablesPortMapper: PortMapper {
         } catch let error as NFTError {
             throw PortMapError("check \(what)", error)
         } catch {
-            throw PortMapError(.firewall, "check \(what): \(error)")
+            throw PortMapError(.firewall, "check \(what)", cause: error)
         }
     }
 
@@ -231,7 +237,7 @@ public struct NFTablesPortMapper: PortMapper {
         func isStale(_ tag: Substring) -> Bool { tag.hasPrefix(networkPrefix) && !keep.contains(String(tag)) }
         let tagLength = networkPrefix.utf8.count + 16
         do {
-            return try NFTConnection().transact { (connection) throws(NFTError) in
+            return try NFTConnection(netfilter).transact { (connection) throws(NFTError) in
                 var batch = NFTBatch()
                 var stale = StaleFlows()
                 for family in IPFamily.allCases {

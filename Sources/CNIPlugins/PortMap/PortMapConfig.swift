@@ -59,7 +59,7 @@ public struct PortMapConfig: Sendable {
         } catch let error as PortMapError {
             throw error
         } catch let error as GoReadError {
-            throw PortMapError(error.kind == .type ? .decoding : .invalidConfig, error.message)
+            throw PortMapError(error.code == .type ? .decoding : .invalidConfig, error.message)
         } catch let error as CNIError {
             throw PortMapError(.prevResult(error.code), error.msg)
         } catch {

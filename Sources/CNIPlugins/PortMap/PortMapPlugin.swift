@@ -1,6 +1,7 @@
 import CNI
 import Firewall
 import NetAddress
+import Netlink
 import PluginKit
 import SystemPackage
 
@@ -20,14 +21,30 @@ public struct PortMapPlugin: CNIPlugin {
     public var nftables: any PortMapper
     /// What the default backend rule reads about the node (shared with the masquerade).
     public var node: any FirewallProbe
+    /// The host's namespace (`route_localnet`).
+    public var resources: HostResources
+    /// The host's netfilter sockets (conntrack).
+    public var netfilter: TransportOpener
 
+    /// Both backends, the node's probe and conntrack on `firewall` (the programs are looked up
+    /// once).
+    public init(resources: HostResources = .process, firewall: FirewallHost = .process) {
+        let tools = IPTablesTools.locate(in: firewall)
+        self.init(
+            iptables: IPTablesPortMapper(tools: tools), nftables: NFTablesPortMapper(netfilter: firewall.netfilter),
+            node: NodeFirewallProbe(tools: tools), resources: resources, netfilter: firewall.netfilter)
+    }
+
+    /// With backends of the caller's choosing (tests).
     public init(
-        iptables: any PortMapper = IPTablesPortMapper(), nftables: any PortMapper = NFTablesPortMapper(),
-        node: any FirewallProbe = NodeFirewallProbe()
+        iptables: any PortMapper, nftables: any PortMapper, node: any FirewallProbe = NodeFirewallProbe(),
+        resources: HostResources = .process, netfilter: TransportOpener = .callingThread(.netfilter)
     ) {
         self.iptables = iptables
         self.nftables = nftables
         self.node = node
+        self.resources = resources
+        self.netfilter = netfilter
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
@@ -43,7 +60,8 @@ public struct PortMapPlugin: CNIPlugin {
         try mapper.forward(attachment)
         rollback.add { _ = try mapper.unforward(attachment) }
         if attachment.options.snat, let v4 = attachment.address(.v4), !attachment.mappings(for: .v4).isEmpty {
-            try LocalnetRouting.enable(towards: v4.address)
+            // A host whose routes cannot be read is left alone, as an address it has no route to.
+            if let host = try? resources.hostStack() { try LocalnetRouting.enable(towards: v4.address, in: host) }
         }
         // After the rules, so that new packets of a flushed flow meet them.
         for family in IPFamily.allCases where attachment.address(family) != nil {
@@ -121,7 +139,7 @@ public struct PortMapPlugin: CNIPlugin {
         do {
             return try PortMapConfig(context.config)
         } catch {
-            throw PortMapError(error.kind, prefix + error.message)
+            throw PortMapError(error.code, prefix + error.message, cause: error.cause)
         }
     }
 
@@ -146,7 +164,7 @@ public struct PortMapPlugin: CNIPlugin {
     /// the rules are what matters; stale entries time out eventually).
     private func flush(_ selector: Conntrack.Selector) {
         do {
-            try Conntrack().deleteUDP(selector)
+            try Conntrack(transport: netfilter.open()).deleteUDP(selector)
         } catch {
             let what = selector.replySource.map { "to \($0)" } ?? "of IPv\(selector.family.versionString) host ports"
             try? FileDescriptor.standardError.writeAll(Array("portmap: failed to delete stale UDP conntrack entries \(what): \(error)\n".utf8))

@@ -14,17 +14,22 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "sbr") { SBRPlugin
 /// in the container namespace, under a lock on the namespace file shared with the reference's
 /// plugin, so concurrent ADDs for several interfaces of one pod pick distinct tables.
 public struct SBRPlugin: CNIPlugin {
-    public init() {}
+    /// The containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try SBRConfig(context.config)
         let result = try context.config.requirePrevResult("This plugin must be called as chained plugin")
         let ips = try Self.addresses(result, context)
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         try container.namespace.lock()
         defer { container.namespace.unlock() }
         guard let link = try container.netlink.link(named: context.ifName) else {
-            throw PluginError(.system, "Cannot find network interface \(context.ifName) in \(context.netns)")
+            throw PluginError(.internal, "Cannot find network interface \(context.ifName) in \(context.netns)")
         }
         let rollback = Rollback()
         defer { rollback.runIfNeeded() }
@@ -47,7 +52,7 @@ public struct SBRPlugin: CNIPlugin {
     /// there is nothing left.
     public func delete(_ context: PluginContext) throws {
         let config = SBRConfig(lenient: context.config)
-        guard let container = try ContainerNamespace.openForDelete(context) else { return }
+        guard let container = try resources.containerForDelete(context) else { return }
         try container.namespace.lock()
         defer { container.namespace.unlock() }
         guard let link = try container.netlink.link(named: context.ifName) else { return }
@@ -78,7 +83,7 @@ public struct SBRPlugin: CNIPlugin {
         let config = try SBRConfig(context.config)
         let result = try context.config.requirePrevResult("This plugin must be called as chained plugin")
         let ips = try Self.addresses(result, context)
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         guard let link = try container.netlink.link(named: context.ifName) else {
             throw PluginError.check("Cannot find network interface \(context.ifName)")
         }

@@ -27,7 +27,7 @@ public struct TapConfig: Sendable, Hashable {
         multiQueue = try o["multiQueue"].bool() ?? false
         let mtuValue = o["mtu"]
         let mtu = try mtuValue.int(Int32.self) ?? 0
-        guard mtu >= 0 else { throw CNIError(mtuValue.valueError("invalid MTU \(mtu), must be 0 or more")) }
+        guard mtu >= 0 else { throw mtuValue.valueError("invalid MTU \(mtu), must be 0 or more") }
         self.mtu = mtu == 0 ? nil : UInt32(mtu)
         owner = try o["owner"].pointee?.int(UInt32.self)
         group = try o["group"].pointee?.int(UInt32.self)
@@ -41,7 +41,7 @@ public struct TapConfig: Sendable, Hashable {
             mac = nil
         } else {
             guard let mac = MACAddress(text), mac.isUsableUnicast else {
-                throw CNIError(.invalidNetworkConfig, "invalid args \(text) for MAC addr: not a unicast Ethernet address")
+                throw PluginError(.invalidConfig, "invalid args \(text) for MAC addr: not a unicast Ethernet address")
             }
             self.mac = mac
         }

@@ -21,20 +21,25 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "tap") { TapPlugin
 ///   which the reference does with `ip`; see README;
 /// - DEL reads no tap option; GC is forwarded to IPAM.
 public struct TapPlugin: CNIPlugin {
-    public init() {}
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     public var knownArgs: Set<String>? { ["MAC"] }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .optional, notify: [.arp])
+        SingleInterface(context, ipam: .optional, notify: [.arp], resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try TapConfig(context.config, args: context.args)
         guard config.selinuxContext.isEmpty else {
-            throw CNIError(.internal, "failed set socket label: selinuxContext \"\(config.selinuxContext)\" is not supported by this tap plugin")
+            throw PluginError(.internal, "failed set socket label: selinuxContext \"\(config.selinuxContext)\" is not supported by this tap plugin")
         }
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         let ifName = context.ifName
         if try container.netlink.link(named: ifName) != nil {
             throw InterfaceError(.nameInUse, interface: ifName, message: "container interface name \"\(ifName)\" already exists")
@@ -49,7 +54,7 @@ public struct TapPlugin: CNIPlugin {
         var changes = LinkChanges(up: true, mtu: config.mtu, mac: config.mac)
         if let bridge = config.bridge {
             guard let master = try container.netlink.link(named: bridge) else {
-                throw CNIError(.internal, "failed to get bridge \(bridge): Link not found")
+                throw PluginError(.internal, "failed to get bridge \(bridge): Link not found")
             }
             changes.masterIndex = master.index
         }

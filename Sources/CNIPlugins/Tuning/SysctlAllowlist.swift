@@ -33,7 +33,7 @@ struct SysctlAllowlist {
             do {
                 regex = try GoRegexp(pattern)
             } catch {
-                throw PluginError(.system, "invalid pattern \"\(pattern)\" in the sysctl allowlist: \(error)")
+                throw PluginError(.internal, "invalid pattern \"\(pattern)\" in the sysctl allowlist: \(error)")
             }
             if regex.matches(key) { return }
         }

@@ -17,9 +17,12 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "tuning") { Tuning
 public struct TuningPlugin: CNIPlugin {
     /// The allowlist file (``SysctlAllowlist``); tests point it elsewhere.
     public var allowlistPath: String
+    /// The containers' namespaces (their links and sysctls).
+    public var resources: HostResources
 
-    public init(allowlistPath: String = "/etc/cni/tuning/allowlist.conf") {
+    public init(allowlistPath: String = "/etc/cni/tuning/allowlist.conf", resources: HostResources = .process) {
         self.allowlistPath = allowlistPath
+        self.resources = resources
     }
 
     public var knownArgs: Set<String>? { ["MAC"] }
@@ -31,12 +34,12 @@ public struct TuningPlugin: CNIPlugin {
             for key in keys { try allowlist.check(key.key) }
         }
         var result = try context.config.requirePrevResult()
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
 
         let rollback = Rollback()
         defer { rollback.runIfNeeded() }
-        let previous = try setSysctls(zip(keys, config.sysctls.map(\.value)).map { ($0, $1) }, in: container.namespace)
-        rollback.add { _ = try? self.setSysctls(previous, in: container.namespace) }
+        let previous = try setSysctls(zip(keys, config.sysctls.map(\.value)).map { ($0, $1) }, in: container)
+        rollback.add { _ = try? self.setSysctls(previous, in: container) }
 
         if config.changesLink {
             let link = try containerLink(container, context)
@@ -68,9 +71,9 @@ public struct TuningPlugin: CNIPlugin {
         let config = try TuningConfig(context.config, cniArgs: context.args)
         let keys = try sysctlKeys(config, context)
         _ = try context.config.requirePrevResult()
-        let container = try ContainerNamespace.open(context)
-        let current = try container.namespace.perform { () throws -> [String] in
-            try keys.map { key throws -> String in try Sysctl.read(key.path) }
+        let container = try resources.container(context)
+        let current = try container.sysctls { sysctls throws -> [String] in
+            try keys.map { key throws -> String in try sysctls.read(key.path) }
         }
         for ((key, want), have) in zip(zip(keys, config.sysctls.map(\.value)), current) where !Self.sameSysctl(want, have) {
             throw PluginError.check("Error: Tuning configured value of \(key.fileName) is \(want), current value is \(have)")
@@ -111,7 +114,7 @@ public struct TuningPlugin: CNIPlugin {
             try? file.remove()  // unreadable: nothing can be restored from it
             return
         }
-        if let container = try ContainerNamespace.openForDelete(context), let link = try container.netlink.link(named: context.ifName) {
+        if let container = try resources.containerForDelete(context), let link = try container.netlink.link(named: context.ifName) {
             for failure in restore(saved, on: link, container) {
                 try? FileDescriptor.standardError.writeAll(Array("tuning: \(failure)\n".utf8))
             }
@@ -126,17 +129,17 @@ public struct TuningPlugin: CNIPlugin {
     }
 
     /// Writes each sysctl in the container; returns what they held before, for a rollback.
-    private func setSysctls(_ entries: [(SysctlKey, String)], in namespace: NetworkNamespace) throws -> [(SysctlKey, String)] {
+    private func setSysctls(_ entries: [(SysctlKey, String)], in container: NetworkStack) throws -> [(SysctlKey, String)] {
         guard !entries.isEmpty else { return [] }
-        return try namespace.perform { () throws -> [(SysctlKey, String)] in
+        return try container.sysctls { sysctls throws -> [(SysctlKey, String)] in
             var previous: [(SysctlKey, String)] = []
             for (key, value) in entries {
                 do {
-                    let old = try Sysctl.read(key.path)
-                    try Sysctl.write(key.path, value)
+                    let old = try sysctls.read(key.path)
+                    try sysctls.write(key.path, value)
                     previous.insert((key, old), at: 0)
                 } catch {
-                    for (key, old) in previous { _ = try? Sysctl.write(key.path, old) }
+                    for (key, old) in previous { _ = try? sysctls.write(key.path, old) }
                     throw PluginError.system("set sysctl \(key.key)", error)
                 }
             }
@@ -146,7 +149,7 @@ public struct TuningPlugin: CNIPlugin {
 
     private func containerLink(_ container: NetworkStack, _ context: PluginContext) throws -> Link {
         guard let link = try container.netlink.link(named: context.ifName) else {
-            throw PluginError(.system, "failed to get \"\(context.ifName)\": no such interface in \(context.netns)")
+            throw PluginError(.internal, "failed to get \"\(context.ifName)\": no such interface in \(context.netns)")
         }
         return link
     }

@@ -19,13 +19,13 @@ public struct VLANConfig: Sendable, Hashable {
         let o = config.object(Self.fields)
         master = try o["master"].string() ?? ""
         guard !master.isEmpty else {
-            throw CNIError(
-                .invalidNetworkConfig,
+            throw PluginError(
+                .invalidConfig,
                 "\"master\" field is required. It specifies the host interface name to create the VLAN for")
         }
         let id = try o["vlanId"].int(Int32.self) ?? 0
         guard (0...4094).contains(id) else {
-            throw CNIError(.invalidNetworkConfig, "invalid VLAN ID \(id) (must be between 0 and 4094)")
+            throw PluginError(.invalidConfig, "invalid VLAN ID \(id) (must be between 0 and 4094)")
         }
         vlanID = UInt16(id)
         mtu = try o["mtu"].int(Int32.self).map(Int.init) ?? 0

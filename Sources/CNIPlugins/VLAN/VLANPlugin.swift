@@ -16,18 +16,23 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "vlan") { VLANPlug
 /// - DEL reads no vlan option, so it still works once the master is gone (the reference's DEL
 ///   then fails); GC and STATUS are forwarded to IPAM.
 public struct VLANPlugin: CNIPlugin {
-    public init() {}
+    /// The node's and the containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     func single(_ context: PluginContext) -> SingleInterface {
-        SingleInterface(context, ipam: .required("vlan requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)"))
+        SingleInterface(context, ipam: .required("vlan requires an IPAM plugin: \"ipam\" with a \"type\" (no plugin name provided)"), resources: resources)
     }
 
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try VLANConfig(context.config)
         let single = single(context)
         try single.requireIPAMIfNeeded()
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
-        let container = try ContainerNamespace.open(context)
+        let host = try resources.hostStack()
+        let container = try resources.container(context)
         let master = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { container }
         let mtu = try master.checkMTU(config.mtu)
         return try single.add(.init(
@@ -37,16 +42,16 @@ public struct VLANPlugin: CNIPlugin {
 
     public func check(_ context: PluginContext) throws {
         let config = try VLANConfig(context.config)
-        let host = try NetworkStack(namespace: NetworkNamespace.current())
+        let host = try resources.hostStack()
         try single(context).check(kind: LinkType.vlan(id: 0).kind, missingMessage: "vlan: Required prevResult missing", master: {
-            _ = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { try ContainerNamespace.open(context) }
+            _ = try MasterLink.find(config.master, inContainer: config.linkInContainer, host: host) { try resources.container(context) }
         }) { link in
             guard case .vlan(let id)? = link.linkType, id == config.vlanID else {
                 let current = link.linkType.map { "\($0)" } ?? "unknown"
-                throw CNIError(.internal, "vlan: interface \(link.name) is \(current), not vlan id \(config.vlanID)")
+                throw PluginError(.internal, "vlan: interface \(link.name) is \(current), not vlan id \(config.vlanID)")
             }
             if config.mtu != 0 && Int(link.mtu) != config.mtu {
-                throw CNIError(.internal, "vlan: MTU of \(link.name) is \(link.mtu), configured \(config.mtu)")
+                throw PluginError(.internal, "vlan: MTU of \(link.name) is \(link.mtu), configured \(config.mtu)")
             }
         }
     }

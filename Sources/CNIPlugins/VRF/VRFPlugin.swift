@@ -15,7 +15,12 @@ let registration: PluginTable.Entry = { PluginTable.entry($0, "vrf") { VRFPlugin
 /// others are copied over as the reference does. IPv6 addresses the enslavement flushed are put
 /// back. DEL frees the interface and deletes the VRF once no interface is left in it.
 public struct VRFPlugin: CNIPlugin {
-    public init() {}
+    /// The containers' namespaces.
+    public var resources: HostResources
+
+    public init(resources: HostResources = .process) {
+        self.resources = resources
+    }
 
     /// The reference's versions (0.3.1 and later), and 1.1.0.
     public var supportedVersions: [String] { ["0.3.1", "0.4.0", "1.0.0", "1.1.0"] }
@@ -23,18 +28,18 @@ public struct VRFPlugin: CNIPlugin {
     public func add(_ context: PluginContext) throws -> CNIResult {
         let config = try VRFConfig(context.config)
         let result = try context.config.requirePrevResult("missing prevResult from earlier plugin")
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         let netlink = container.netlink
         let rollback = Rollback()
         defer { rollback.runIfNeeded() }
         do {
             let (vrf, table) = try findOrCreate(config, netlink, rollback)
             guard let link = try netlink.link(named: context.ifName) else {
-                throw PluginError(.system, "could not get link by name \(context.ifName)")
+                throw PluginError(.internal, "could not get link by name \(context.ifName)")
             }
             if let master = link.masterIndex {
                 let name = try netlink.link(index: master)?.name ?? "#\(master)"
-                throw PluginError(.system, "interface \(context.ifName) has already a master set: \(name)")
+                throw PluginError(.internal, "interface \(context.ifName) has already a master set: \(name)")
             }
             // Enslaving cycles the link: IPv6 addresses go unless keep_addr_on_down is set, and
             // routes through the link leave the main table.
@@ -68,7 +73,7 @@ public struct VRFPlugin: CNIPlugin {
     /// Frees the interface from the VRF and deletes the VRF when nothing is left in it. Nothing to
     /// do without the namespace, the VRF or a usable `vrfname`.
     public func delete(_ context: PluginContext) throws {
-        guard let name = VRFConfig.lenient(context.config), let container = try ContainerNamespace.openForDelete(context) else { return }
+        guard let name = VRFConfig.lenient(context.config), let container = try resources.containerForDelete(context) else { return }
         let netlink = container.netlink
         guard let vrf = try netlink.link(named: name), case .vrf = vrf.linkType else { return }
         if let link = try netlink.link(named: context.ifName), link.masterIndex == vrf.index {
@@ -84,7 +89,7 @@ public struct VRFPlugin: CNIPlugin {
     public func check(_ context: PluginContext) throws {
         let config = try VRFConfig(context.config)
         _ = try context.config.requirePrevResult("missing prevResult from earlier plugin")
-        let container = try ContainerNamespace.open(context)
+        let container = try resources.container(context)
         guard let vrf = try container.netlink.link(named: config.vrfName) else {
             throw PluginError.check("VRF \(config.vrfName) not found")
         }
@@ -103,7 +108,7 @@ public struct VRFPlugin: CNIPlugin {
     /// or a new one, up, with the configured table or the lowest one no VRF uses.
     private func findOrCreate(_ config: VRFConfig, _ netlink: RouteNetlink, _ rollback: Rollback) throws -> (Link, RouteTable) {
         if let existing = try netlink.link(named: config.vrfName) {
-            guard case .vrf(let table) = existing.linkType else { throw PluginError(.system, "Netlink \(config.vrfName) is not a VRF") }
+            guard case .vrf(let table) = existing.linkType else { throw PluginError(.internal, "Netlink \(config.vrfName) is not a VRF") }
             if let want = config.table, want != table {
                 throw PluginError.config("VRF \(config.vrfName) already exist with different routing table \(table)")
             }
@@ -111,7 +116,7 @@ public struct VRFPlugin: CNIPlugin {
         }
         let table = try config.table ?? Self.freeTable(netlink)
         try netlink.addLink(LinkSpec(name: config.vrfName, type: .vrf(table: table), up: true))
-        guard let vrf = try netlink.link(named: config.vrfName) else { throw PluginError(.system, "VRF \(config.vrfName) vanished") }
+        guard let vrf = try netlink.link(named: config.vrfName) else { throw PluginError(.internal, "VRF \(config.vrfName) vanished") }
         rollback.add {
             // Another interface may have joined it meanwhile; then it stays.
             if try !netlink.links().contains(where: { $0.masterIndex == vrf.index }) { try netlink.deleteLink(vrf) }
@@ -143,6 +148,6 @@ public struct VRFPlugin: CNIPlugin {
                 delay *= 2
             }
         }
-        throw PluginError(.system, "failed getting local/host addresses for \(link.name) in table \(table) with dst \(host)")
+        throw PluginError(.internal, "failed getting local/host addresses for \(link.name) in table \(table) with dst \(host)")
     }
 }

@@ -1,9 +1,10 @@
 /// Moves whole netlink datagrams between a ``NetlinkConnection`` and the kernel.
 ///
 /// ``SocketTransport`` is the only implementation that makes syscalls (for every
-/// ``NetlinkProtocol``: rtnetlink, netfilter, generic). ``FunctionTransport`` answers from a
-/// closure, so the connection logic (sequence numbers, multipart dumps, ack and error handling,
-/// dump retries, batches) and the clients above it are testable without a kernel.
+/// ``NetlinkProtocol``: rtnetlink, netfilter, generic). Tests answer from a closure instead
+/// (`CNITestSupport`'s `FunctionTransport`, and the fake kernel behind it), so the connection
+/// logic (sequence numbers, multipart dumps, ack and error handling, dump retries, batches) and
+/// the clients above it are testable without a kernel.
 ///
 /// Failures are reported by throwing `Errno`; the connection wraps them in ``NetlinkError``.
 public protocol NetlinkTransport: AnyObject {

@@ -19,7 +19,7 @@ public final class RouteNetlink {
     /// The underlying connection (sequence numbers, acks, dump retries).
     public let connection: NetlinkConnection
 
-    /// A client over `transport` (a ``SocketTransport``, or a ``FunctionTransport`` in tests).
+    /// A client over `transport` (a ``SocketTransport``, or a fake in tests).
     public init(transport: any NetlinkTransport) {
         self.connection = NetlinkConnection(transport: transport)
     }

@@ -1,7 +1,9 @@
+import Netlink
 import SystemPackage
 
 /// A transport that answers each request with a closure: the fake for tests of netlink logic
-/// without a kernel (after mdlayher's `nltest.Dial`).
+/// without a kernel (after mdlayher's `nltest.Dial`), and what the fake kernel (`FakeKernel`)
+/// answers through.
 ///
 /// The closure receives every request as sent (with its sequence number) and returns the
 /// datagrams to deliver for it; ``NetlinkReplies`` builds acks, errors and multipart dumps.

@@ -1,4 +1,5 @@
 import CNetlinkShim
+import Netlink
 import SystemPackage
 
 /// Builders for kernel replies, for ``FunctionTransport`` handlers and decoding tests.
@@ -22,7 +23,7 @@ public enum NetlinkReplies {
         var datagram: [UInt8] = []
         for var message in messages {
             message.sequence = request.sequence
-            message.flags |= ty(NLM_F_MULTI) | extraFlags
+            message.flags |= UInt16(NLM_F_MULTI) | extraFlags
             datagram += message.bytes
         }
         if done { datagram += self.done(answering: request, extraFlags: extraFlags) }
@@ -34,7 +35,7 @@ public enum NetlinkReplies {
         var payload: [UInt8] = []
         payload.appendInteger(Int32(0))
         return NetlinkMessage(
-            type: ty(NLMSG_DONE), flags: ty(NLM_F_MULTI) | extraFlags, sequence: request.sequence,
+            type: UInt16(NLMSG_DONE), flags: UInt16(NLM_F_MULTI) | extraFlags, sequence: request.sequence,
             portID: request.portID, payload: payload
         ).bytes
     }
@@ -50,15 +51,22 @@ public enum NetlinkReplies {
         var echoed = request
         echoed.payload = []
         payload += Array(echoed.bytes.prefix(NetlinkMessage.headerLength))
-        var flags = ty(NLM_F_CAPPED)
+        var flags = UInt16(NLM_F_CAPPED)
         if let extendedAck {
-            flags |= ty(NLM_F_ACK_TLVS)
+            flags |= UInt16(NLM_F_ACK_TLVS)
             let text = Array(extendedAck.utf8) + [0]
             payload.appendInteger(UInt16(4 + text.count))
-            payload.appendInteger(ty(NLMSGERR_ATTR_MSG))
+            payload.appendInteger(UInt16(NLMSGERR_ATTR_MSG.rawValue))
             payload += text
-            payload += repeatElement(0, count: netlinkAlign(payload.count) - payload.count)
+            payload += repeatElement(0, count: (payload.count + 3) & ~3 - payload.count)
         }
-        return NetlinkMessage(type: ty(NLMSG_ERROR), flags: flags, sequence: request.sequence, portID: request.portID, payload: payload)
+        return NetlinkMessage(type: UInt16(NLMSG_ERROR), flags: flags, sequence: request.sequence, portID: request.portID, payload: payload)
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a host-order integer (netlink's byte order).
+    mutating func appendInteger<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value) { append(contentsOf: $0) }
     }
 }
