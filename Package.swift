@@ -3,15 +3,25 @@
 import PackageDescription
 
 // Plugins are exec'd once per pod operation, so start-up time is part of every ADD and DEL.
-// Release executables link the Swift runtime and libstdc++ statically (scripts/static-link holds a
-// linker script that redirects -lstdc++ to the archive), are not position-independent, export no
-// symbols and carry no symbol tables: each of these measurably shortens the dynamic loader's work at
-// every exec (see README, "Start-up"). libc, libm, libgcc_s, libmnl and (where used) libnftnl stay shared.
+// Every plugin is linked into one multi-call executable, `swift-cni`, installed once and linked
+// under each plugin's name (Sources/README.md). Release executables link the Swift runtime,
+// libstdc++ and libnftnl statically (scripts/static-link holds linker scripts that redirect -lstdc++
+// to the archive and make -lm as-needed), are not position-independent, export no symbols and carry
+// no symbol tables, link libgcc statically and only the shared libraries they use (libm's functions
+// are CStartup's: exact rounding, the rest loaded on first call): each of these measurably shortens
+// the dynamic loader's work at every exec (see README, "Start-up"). Only libc and libmnl stay
+// shared. scripts/static-link must come first on the library path: nothing may add a system
+// directory before it (hence no pkgConfig for libmnl, whose only effect would be that).
 let staticLinkDir = Context.packageDirectory + "/scripts/static-link"
+// SWIFT_CNI_SYMBOLS=1 keeps the symbol table, for profiling (scripts/build-release.sh --symbols);
+// not the DWARF, whose newer forms valgrind 3.19 cannot read.
+let strip = ["-Xlinker", Context.environment["SWIFT_CNI_SYMBOLS"] == nil ? "--strip-all" : "--strip-debug"]
 let releaseLinkFlags = [
-    "-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic", "-Xlinker", "--strip-all",
-    "-L", staticLinkDir,
-]
+    "-Xclang-linker", "-no-pie", "-Xclang-linker", "-static-libgcc", "-Xlinker", "--no-export-dynamic",
+    "-Xlinker", "--as-needed", "-L", staticLinkDir,
+    // The functions the plugins run, first and together (scripts/hot-functions.py made the list).
+    "-Xlinker", "--section-ordering-file=\(staticLinkDir)/hot-functions.txt",
+] + strip
 let executableLinking: [LinkerSetting] = [
     .unsafeFlags(["-static-stdlib"] + releaseLinkFlags, .when(configuration: .release))
 ]
@@ -22,31 +32,49 @@ let toolLinking: [LinkerSetting] = [
     .unsafeFlags(releaseLinkFlags, .when(configuration: .release))
 ]
 
+// Plugin code uses neither Regex nor Swift concurrency: without the implicit imports of
+// _StringProcessing and _Concurrency the executable does not carry those libraries (-2 MB).
+let lean: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xfrontend", "-disable-implicit-string-processing-module-import",
+        "-Xfrontend", "-disable-implicit-concurrency-module-import",
+    ])
+]
+
 let system: Target.Dependency = .product(name: "SystemPackage", package: "swift-system")
+
+/// The plugins, one library each under Sources/CNIPlugins; every one is linked into `swift-cni`.
+/// A new plugin is one more line here, and one line in its sources (Sources/README.md).
+let pluginLibraries: [Target] = [
+    .target(name: "Loopback", dependencies: ["PluginKit", "DomainErrors"], path: "Sources/CNIPlugins/Loopback", swiftSettings: lean),
+    .target(name: "HostLocal", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal", swiftSettings: lean),
+    .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge", swiftSettings: lean),
+    .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP", swiftSettings: lean),
+    .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
+            swiftSettings: lean),
+    .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan", swiftSettings: lean),
+    .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice", swiftSettings: lean),
+    .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap", swiftSettings: lean),
+    .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy", swiftSettings: lean),
+    .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN", swiftSettings: lean),
+    .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN", swiftSettings: lean),
+    .target(name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/FirewallPlugin",
+            exclude: ["README.md"], swiftSettings: lean),
+    .target(name: "Static", dependencies: ["CNI", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/Static", swiftSettings: lean),
+    .target(name: "Flannel", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel", swiftSettings: lean),
+    .target(name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
+            path: "Sources/CNIPlugins/DHCP", swiftSettings: lean),
+    .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning", swiftSettings: lean),
+    .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR", swiftSettings: lean),
+    .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth", swiftSettings: lean),
+    .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF", swiftSettings: lean),
+]
 
 let package = Package(
     name: "swift-cni",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "bridge", targets: ["bridge"]),
-        .executable(name: "ptp", targets: ["ptp"]),
-        .executable(name: "loopback", targets: ["loopback"]),
-        .executable(name: "host-local", targets: ["host-local"]),
-        .executable(name: "portmap", targets: ["portmap"]),
-        .executable(name: "macvlan", targets: ["macvlan"]),
-        .executable(name: "ipvlan", targets: ["ipvlan"]),
-        .executable(name: "vlan", targets: ["vlan"]),
-        .executable(name: "dummy", targets: ["dummy"]),
-        .executable(name: "tap", targets: ["tap"]),
-        .executable(name: "host-device", targets: ["host-device"]),
-        .executable(name: "firewall", targets: ["firewall"]),
-        .executable(name: "static", targets: ["static"]),
-        .executable(name: "flannel", targets: ["flannel"]),
-        .executable(name: "dhcp", targets: ["dhcp"]),
-        .executable(name: "tuning", targets: ["tuning"]),
-        .executable(name: "sbr", targets: ["sbr"]),
-        .executable(name: "bandwidth", targets: ["bandwidth"]),
-        .executable(name: "vrf", targets: ["vrf"]),
+        .executable(name: "swift-cni", targets: ["swift-cni"]),
         .executable(name: "cnitool", targets: ["cnitool"]),
     ],
     dependencies: [
@@ -56,92 +84,57 @@ let package = Package(
     targets: [
         // C: kernel headers, macros Swift cannot import, _GNU_SOURCE calls.
         .target(name: "CNetlinkShim"),
-        .systemLibrary(name: "CLibmnl", pkgConfig: "libmnl", providers: [.apt(["libmnl-dev"])]),
-        .systemLibrary(name: "CLibnftnl", pkgConfig: "libnftnl", providers: [.apt(["libnftnl-dev"])]),
-        // SHA-512 from the system's libcrypto, linked statically: the shared libcrypto.so.3
-        // costs ~2.3 ms of constructors at every exec (measured), the static low-level API ~0.
-        .target(
-            name: "CCryptoShim",
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-l:libcrypto.a"])]
-        ),
-
+        // The multi-call binary's argv, taken from glibc instead of the runtime's /proc/self/maps
+        // walk; libm's functions without loading libm at every exec.
+        .target(name: "CStartup"),
+        .systemLibrary(name: "CLibmnl", providers: [.apt(["libmnl-dev"])]),
+        // libnftnl is linked statically into release executables (its archive is in libnftnl-dev),
+        // so that the plugins that never touch nftables do not load it at every exec.
+        .systemLibrary(name: "CLibnftnl"),
         // Value types shared by every layer: IP addresses, prefixes, MAC addresses, SHA-512 names.
-        .target(name: "NetAddress", dependencies: ["CCryptoShim"]),
+        .target(name: "NetAddress", swiftSettings: lean),
         // The one shape of every module's own errors (`DomainError`) and the kinds CNI codes come from.
-        .target(name: "DomainErrors"),
+        .target(name: "DomainErrors", swiftSettings: lean),
         // Files on descriptors (openat, linkat, flock, whole-file reads and writes, directory walks)
         // and errno text as Go words it: the one POSIX file layer of plugins, runtime and tools.
-        .target(name: "Posix", dependencies: [system]),
+        .target(name: "Posix", dependencies: [system], swiftSettings: lean),
         // Child processes (posix_spawn, stdin fed, stdout and stderr captured): delegated plugins,
         // iptables-save/restore, the runtime's plugin runs. The shim only for pipe2.
-        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system]),
+        .target(name: "Spawn", dependencies: ["CNetlinkShim", "Posix", system], swiftSettings: lean),
 
         // rtnetlink over libmnl.
-        .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system]),
+        .target(name: "Netlink", dependencies: ["CNetlinkShim", "CLibmnl", "NetAddress", system], swiftSettings: lean),
         // Namespaces, veth pairs, addresses/routes from a config, sysctls, forwarding.
-        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "DomainErrors", "NetAddress", "Posix", system]),
-        // nftables over libnftnl (one batch per operation).
-        .target(name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system]),
+        .target(name: "LinuxNet", dependencies: ["Netlink", "CNetlinkShim", "DomainErrors", "NetAddress", "Posix", system], swiftSettings: lean),
+        // nftables over libnftnl (one batch per operation), on Netlink's shared socket.
+        .target(
+            name: "NFTables", dependencies: ["CLibnftnl", "Netlink", "CNetlinkShim", "NetAddress", system],
+            swiftSettings: lean,
+            linkerSettings: [
+                .linkedLibrary("nftnl", .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-l:libnftnl.a"], .when(configuration: .release)),
+            ]),
         // Masquerade and port-mapping rule sets: nftables backend and iptables-restore backend.
         // CNI (no netlink, cheap) so that its errors carry their CNI codes themselves.
         .target(
-            name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system]),
+            name: "Firewall", dependencies: ["NFTables", "Netlink", "CNI", "DomainErrors", "NetAddress", "Posix", "Spawn", system],
+            swiftSettings: lean),
         // A D-Bus client speaking the wire protocol over the bus's unix socket (no libdbus):
         // only the firewall plugin links it, for firewalld.
-        .target(name: "DBus", dependencies: [system]),
+        .target(name: "DBus", dependencies: [system], swiftSettings: lean),
 
-        // CNI spec types, JSON, PluginMain, delegation. No netlink.
-        .target(name: "CNI", dependencies: ["DomainErrors", "NetAddress", "Posix", "Spawn", system]),
+        // CNI spec types, JSON, PluginMain, delegation, the multi-call binary's plugin table. No
+        // netlink (the shim only for the table's section bounds).
+        .target(name: "CNI", dependencies: ["CNetlinkShim", "DomainErrors", "NetAddress", "Posix", "Spawn", system], swiftSettings: lean),
         // The runtime side (libcni's job): config loading, chains, result cache, GC, STATUS.
-        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system]),
+        .target(name: "CNIRuntime", dependencies: ["CNI", "NetAddress", "Posix", system], swiftSettings: lean),
         // Glue shared by the interface plugins (CNI results applied through LinuxNet, masquerade).
-        // (No Firewall here: loopback links PluginKit and must not load libnftnl at every exec.)
-        .target(name: "PluginKit", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", system]),
+        .target(name: "PluginKit", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", system], swiftSettings: lean),
 
-        // One library per plugin, so each binary carries only its own code.
-        .target(name: "Loopback", dependencies: ["PluginKit", "DomainErrors"], path: "Sources/CNIPlugins/Loopback"),
-        .target(name: "HostLocal", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix", system], path: "Sources/CNIPlugins/HostLocal"),
-        .target(name: "Bridge", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/Bridge"),
-        .target(name: "PTP", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PTP"),
-        .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"]),
-        .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan"),
-        .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice"),
-        .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap"),
-        .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy"),
-        .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN"),
-        .target(name: "IPVLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/IPVLAN"),
-        .target(
-            name: "FirewallPlugin", dependencies: ["PluginKit", "Firewall", "DBus", "DomainErrors"], path: "Sources/CNIPlugins/FirewallPlugin",
-            exclude: ["README.md"]),
-        .target(name: "Static", dependencies: ["CNI", "DomainErrors", "NetAddress"], path: "Sources/CNIPlugins/Static"),
-        .target(name: "Flannel", dependencies: ["CNI", "DomainErrors", "NetAddress", "Posix"], path: "Sources/CNIPlugins/Flannel"),
-        .target(
-            name: "DHCP", dependencies: ["CNI", "DomainErrors", "LinuxNet", "Netlink", "NetAddress", "Posix", "CNetlinkShim", system],
-            path: "Sources/CNIPlugins/DHCP"),
-        .target(name: "Tuning", dependencies: ["PluginKit", "Posix", system], path: "Sources/CNIPlugins/Tuning"),
-        .target(name: "SBR", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/SBR"),
-        .target(name: "Bandwidth", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Bandwidth"),
-        .target(name: "VRF", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VRF"),
-
-        .executableTarget(name: "loopback", dependencies: ["Loopback"], linkerSettings: executableLinking),
-        .executableTarget(name: "host-local", dependencies: ["HostLocal"], linkerSettings: executableLinking),
-        .executableTarget(name: "bridge", dependencies: ["Bridge"], linkerSettings: executableLinking),
-        .executableTarget(name: "ptp", dependencies: ["PTP"], linkerSettings: executableLinking),
-        .executableTarget(name: "portmap", dependencies: ["PortMap"], linkerSettings: executableLinking),
-        .executableTarget(name: "macvlan", dependencies: ["Macvlan"], linkerSettings: executableLinking),
-        .executableTarget(name: "host-device", dependencies: ["HostDevice"], linkerSettings: executableLinking),
-        .executableTarget(name: "tap", dependencies: ["Tap"], linkerSettings: executableLinking),
-        .executableTarget(name: "dummy", dependencies: ["Dummy"], linkerSettings: executableLinking),
-        .executableTarget(name: "vlan", dependencies: ["VLAN"], linkerSettings: executableLinking),
-        .executableTarget(name: "ipvlan", dependencies: ["IPVLAN"], linkerSettings: executableLinking),
-        .executableTarget(name: "firewall", dependencies: ["FirewallPlugin"], linkerSettings: executableLinking),
-        .executableTarget(name: "static", dependencies: ["Static"], linkerSettings: executableLinking),
-        .executableTarget(name: "flannel", dependencies: ["Flannel"], linkerSettings: executableLinking),
-        .executableTarget(name: "dhcp", dependencies: ["DHCP"], linkerSettings: executableLinking),
-        .executableTarget(name: "tuning", dependencies: ["Tuning"], linkerSettings: executableLinking),
-        .executableTarget(name: "sbr", dependencies: ["SBR"], linkerSettings: executableLinking),
-        .executableTarget(name: "bandwidth", dependencies: ["Bandwidth"], linkerSettings: executableLinking),
-        .executableTarget(name: "vrf", dependencies: ["VRF"], linkerSettings: executableLinking),
+        // One executable holds every plugin library (each registers itself in its table).
+        .executableTarget(
+            name: "swift-cni", dependencies: ["CStartup"] + pluginLibraries.map { .target(name: $0.name) },
+            swiftSettings: lean, linkerSettings: executableLinking),
         .executableTarget(
             name: "cnitool",
             dependencies: [
@@ -161,6 +154,7 @@ let package = Package(
 
         .testTarget(name: "NetAddressTests", dependencies: ["NetAddress"]),
         .testTarget(name: "PosixTests", dependencies: ["Posix"]),
+        .testTarget(name: "StartupTests", dependencies: ["CStartup"]),
         .testTarget(name: "CNITests", dependencies: ["CNI", "CNITestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "LinuxNet", "CNITestSupport"]),
         .testTarget(name: "LinuxNetTests", dependencies: ["LinuxNet", "Netlink", "CNITestSupport"]),
@@ -188,7 +182,7 @@ let package = Package(
             ],
             path: "Tests/FuzzTargets"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus", "regressions"]),
-    ],
+    ] + pluginLibraries,
     swiftLanguageModes: [.v6]
 )
 

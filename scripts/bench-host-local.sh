@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 1000 10000)
 if [ -z "$ours" ]; then
-    swift build -c release --product host-local >&2
+    scripts/build-release.sh >&2
     ours=.build/release
 fi
 ours=$(cd "$ours" && pwd)

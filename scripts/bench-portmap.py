@@ -22,7 +22,7 @@ in the same rounds, with a ratio row against it.
 """
 import argparse, json, os, random, statistics, subprocess, sys, tempfile, time, uuid
 
-from benchlib import spawn
+from benchlib import add_implementation_args, setns, spawn
 
 ALL_IMPLS = ("ours-nft", "ours-ipt", "debian", "base-nft", "base-ipt")
 
@@ -55,17 +55,6 @@ def run(a, binary, verb, stdin, cid):
     if rc != 0:
         sys.exit(f"{binary} {verb} {cid} failed (exit {rc}): {out}")
     return t
-
-def setns(path):
-    """Moves this (single-threaded) process into the network namespace at `path`; posix_spawn'd
-    children start there. Only ever the throwaway namespaces this script made."""
-    import ctypes
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
-            sys.exit(f"setns {path}: {os.strerror(ctypes.get_errno())}")
-    finally:
-        os.close(fd)
 
 def inner(a):
     """Runs in a node namespace. --fill: publishes N containers there; else times ADD+DEL rounds,
@@ -156,11 +145,8 @@ def outer(a):
             print(f"ratio of ours to base at N={count}: " + ", ".join(base))
 
 def main():
-    here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", default=os.path.join(here, "..", ".build", "release"))
-    ap.add_argument("--ref", default="/usr/lib/cni")
-    ap.add_argument("-n", type=int, default=50)
+    add_implementation_args(ap, 50)
     ap.add_argument("--containers", type=int, default=500)
     ap.add_argument("--base", help="another build of ours to measure beside it (adds base-nft, base-ipt)")
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(ALL_IMPLS)

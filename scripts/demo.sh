@@ -3,25 +3,43 @@
 # wire two containers with cnitool and the bundled conf/ (bridge + host-local + portmap, dual-stack),
 # show that they reach each other and a published port, then tear everything down.
 #
+# usage: scripts/demo.sh [--cni-path DIR] [--cnitool PATH]
+#   --cni-path DIR   run the plugins installed in DIR instead (scripts/install, the .deb); nothing is
+#                    built or installed (the Debian packages the demo uses must be there)
+#   --cnitool PATH   the cnitool to run (default: DIR/cnitool if there, else the one on PATH)
+#
 # Everything happens inside namespaces this script makes: a throwaway "node" namespace plays the host
 # (bridge, masquerade and port-forwarding rules live there), and two container namespaces hang off it.
 # State (leases, result cache) goes to a temporary directory. The machine's own network is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build-release.sh
-
+bin="" tool=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --cni-path) bin="$2"; shift 2 ;;
+        --cnitool) tool="$2"; shift 2 ;;
+        *) echo "demo: unknown argument: $1" >&2; exit 2 ;;
+    esac
+done
+[ -n "$bin" ] || scripts/deps.sh
 work=$(mktemp -d /tmp/swift-cni-demo.XXXXXX)
-bin="$work/bin"; netconf="$work/net.d"; cache="$work/cache"
-mkdir -p "$bin" "$netconf"
-for p in bridge ptp loopback host-local portmap cnitool; do install -m 0755 ".build/release/$p" "$bin/$p"; done
+netconf="$work/net.d"; cache="$work/cache"
+mkdir -p "$netconf"
+if [ -z "$bin" ]; then
+    # The release build, installed as a user would install it, in a temporary directory.
+    scripts/build-release.sh
+    bin="$work/bin"
+    scripts/install --prefix "$bin" --bindir "$bin" --datadir "$work/share" >/dev/null
+fi
+[ -n "$tool" ] || { [ -x "$bin/cnitool" ] && tool="$bin/cnitool"; } || tool=$(command -v cnitool)
+echo "plugins: $bin; cnitool: $tool"
 # The bundled configs, with host-local's dataDir moved into the temporary directory.
 for f in conf/*.conf conf/*.conflist; do
     sed "s|\"type\": \"host-local\",|\"type\": \"host-local\", \"dataDir\": \"$work/ipam\",|" "$f" > "$netconf/$(basename "$f")"
 done
 
 node=swcni-demo-node; a=swcni-demo-a; b=swcni-demo-b; t=swcni-demo-cnitest
-cnitool() { nsenter --net="/var/run/netns/$node" -- env CNI_PATH="$bin" NETCONFPATH="$netconf" "$bin/cnitool" --cache-dir "$cache" "$@"; }
+cnitool() { nsenter --net="/var/run/netns/$node" -- env CNI_PATH="$bin" NETCONFPATH="$netconf" "$tool" --cache-dir "$cache" "$@"; }
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 server=""
@@ -33,14 +51,14 @@ cleanup() {
         cnitool del lo "/var/run/netns/$ns" >/dev/null 2>&1
     done
     cnitool del myptp "/var/run/netns/$t" >/dev/null 2>&1
-    for ns in $a $b $t $node; do "$bin/cnitool" netns del "$ns" >/dev/null 2>&1; done
+    for ns in $a $b $t $node; do "$tool" netns del "$ns" >/dev/null 2>&1; done
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 say "namespaces: $node (stands in for the node), $a and $b (containers)"
-for ns in $node $a $b; do "$bin/cnitool" netns add "$ns"; done
-"$bin/cnitool" netns list
+for ns in $node $a $b; do "$tool" netns add "$ns"; done
+"$tool" netns list
 ip -n $node link set lo up   # the node stands in for a host, whose lo is up
 say "cnitool add lo: the loopback plugin brings lo up in each container"
 for ns in $a $b; do cnitool add lo "/var/run/netns/$ns" >/dev/null; done
@@ -85,7 +103,7 @@ ip -n $node -br link
 left=$( (ip netns exec $node nft list ruleset 2>/dev/null; ip netns exec $node iptables-save 2>/dev/null; ip netns exec $node ip6tables-save 2>/dev/null) | grep -c -E '10\.88\.0\.[0-9]|fd88::[0-9a-f]|8080' || true)
 echo "firewall rules on the node still naming a container address or the published port: $left"
 say "the design document's walk-through: conf/10-myptp.conf (ptp + host-local, ipMasq) on a namespace of its own"
-"$bin/cnitool" netns add $t
+"$tool" netns add $t
 cnitool add myptp "/var/run/netns/$t"
 ip -n $t -br addr show eth0
 ip netns exec $t ping -c 1 -W 2 172.16.29.1 | sed -n '1,2p'  # the gateway, on the node's side of the veth

@@ -2,8 +2,8 @@
 # Installs the Debian packages the build, the tests, the demo and the benchmarks need.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
-need=(libmnl-dev libnftnl-dev libssl-dev pkg-config iproute2 iputils-ping nftables iptables conntrack
-      containernetworking-plugins util-linux python3 hyperfine dnsmasq-base strace)
+need=(libmnl-dev libnftnl-dev pkg-config iproute2 iputils-ping nftables iptables conntrack
+      containernetworking-plugins util-linux python3 hyperfine openssl valgrind man-db dnsmasq-base strace)
 missing=()
 for p in "${need[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -7,8 +7,9 @@
 #   scripts/e2e.sh [--plugins DIR] [--reference DIR] [--pods N] [--parallel N]
 #                  [--only ours|reference] [--scenarios cri,ctr,podman] [--stand-in P1,P2]
 #
-#   --plugins DIR     our plugin binaries (default: the debug build, `swift build --show-bin-path`);
-#                     any directory holding bridge, loopback, host-local, portmap (files or links)
+#   --plugins DIR     our plugin binaries (default: the debug build's multi-call binary swift-cni, with
+#                     a link to it under each plugin's name, made here); any directory holding bridge,
+#                     loopback, host-local, portmap (files or links: scripts/install's, .build/release)
 #   --reference DIR   the reference plugins (default /usr/lib/cni, Debian's containernetworking-plugins)
 #   --pods N          pods per latency series (default 10; also E2E_PODS)
 #   --parallel N      pods started at once in the cri-parallel scenario (default 4)
@@ -41,8 +42,9 @@ done
 venv=$root/.build/e2e-venv
 scripts/e2e/deps.sh "$venv"
 if [ -z "$plugins" ]; then
-    swift build >/dev/null
+    swift build --product swift-cni >/dev/null
     plugins=$(swift build --show-bin-path)
+    for p in $("$plugins/swift-cni" --list); do ln -sfn swift-cni "$plugins/$p"; done
 fi
 plugins=$(cd "$plugins" && pwd)
 for p in bridge loopback host-local portmap; do

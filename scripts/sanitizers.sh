@@ -43,6 +43,8 @@ status=0
 for s in "${sanitizers[@]}"; do
     echo "== $s sanitizer: build"
     swift build --build-tests --sanitize="$s" --scratch-path ".build/$s" -Xlinker "$(options_object "$s")"
+    # Every plugin name as a link to the multi-call binary, as the tests expect them in CNI_BIN_DIR.
+    for name in $(".build/$s/debug/swift-cni" --list); do ln -sfn swift-cni ".build/$s/debug/$name"; done
     echo "== $s sanitizer: tests (skipping $skip)"
     if ! CNI_BIN_DIR="$PWD/.build/$s/debug" scripts/isolated.sh swift test --skip-build --sanitize="$s" --scratch-path ".build/$s" \
         -Xlinker "$PWD/.build/$s-options/options.o" --skip "$skip" "${extra[@]}"; then

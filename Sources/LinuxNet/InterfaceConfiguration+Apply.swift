@@ -82,8 +82,7 @@ extension InterfaceConfiguration {
     /// Polls until no IPv6 address of `link` is tentative (the reference's `ip.SettleAddresses`).
     private func settleAddresses(of link: Link, netlink: RouteNetlink) throws {
         let name = interfaceName
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: settleTimeout)
+        let deadline = Self.monotonicNow() + settleTimeout
         while true {
             let addresses = try InterfaceError.wrapping(name, "cannot list addresses of \"\(name)\"") {
                 try netlink.addresses(family: .v6, index: link.index)
@@ -94,7 +93,7 @@ extension InterfaceConfiguration {
                     message: "link \(name) has address \(failed.network.address) in DADFAILED state")
             }
             if !addresses.contains(where: \.isTentative) { return }
-            if clock.now >= deadline {
+            if Self.monotonicNow() >= deadline {
                 // Tentative addresses never settle on a link without carrier; that is not our failure.
                 let current = try InterfaceError.wrapping(name, "cannot look up \"\(name)\"") { try netlink.link(index: link.index) }
                 if current?.isOperationallyUp != true { return }
@@ -104,6 +103,13 @@ extension InterfaceConfiguration {
             }
             sleep(for: settleInterval)
         }
+    }
+
+    /// CLOCK_MONOTONIC as a Duration since boot (ContinuousClock without the _Concurrency library).
+    private static func monotonicNow() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 
     private func sleep(for duration: Duration) {

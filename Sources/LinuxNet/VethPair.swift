@@ -151,6 +151,22 @@ public struct VethPair: Hashable, Sendable {
         }
     }
 
+    /// Removes `addresses` from `link`; an address (or link) already gone counts as removed.
+    /// Removing an address returns at once while deleting a veth waits ~15 ms for RCU grace
+    /// periods, so DEL removes the addresses first and can release their leases while the link
+    /// deletion waits, never handing out an address still configured. Equivalent to
+    /// `ip addr del <addr> dev <name>` for each.
+    public static func removeAddresses(_ addresses: [IPNetwork], of link: Link, in stack: NetworkStack) throws {
+        for network in addresses {
+            try InterfaceError.wrapping(link.name, "failed to remove \(network) from \"\(link.name)\"") {
+                do {
+                    try stack.netlink.deleteAddress(Address(network, index: link.index))
+                } catch let error as NetlinkError where error.isNotFound {
+                }
+            }
+        }
+    }
+
     /// Deletes the link `name` (for a veth, both ends) and returns its global-unicast addresses,
     /// which DEL needs to tear down masquerading. Returns nil when there is no such link, or when
     /// it vanishes on the way, which DEL treats as already done. Equivalent to

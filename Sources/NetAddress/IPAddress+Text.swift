@@ -45,7 +45,7 @@ extension IPAddress: CustomStringConvertible, LosslessStringConvertible {
                 continue
             }
             if !out.isEmpty && !out.hasSuffix(":") { out += ":" }
-            out += String(groups[k], radix: 16)
+            out += Hex.group(groups[k])
             k += 1
         }
         return out

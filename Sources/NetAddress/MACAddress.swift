@@ -21,7 +21,13 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible, LosslessS
     }
 
     public var description: String {
-        bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: ":")
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 3)
+        for (i, byte) in bytes.enumerated() {
+            if i > 0 { text.append(0x3A) }  // ":"
+            Hex.append(byte, to: &text)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     public static let zero = MACAddress(bytes: [0, 0, 0, 0, 0, 0])!

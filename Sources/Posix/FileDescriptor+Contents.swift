@@ -6,7 +6,9 @@ extension FileDescriptor {
     /// reads and `EINTR`. A plugin's stdin, a lease, a cached result.
     public func readAll(limit: Int = .max) throws(Errno) -> [UInt8] {
         var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: min(16384, max(limit, 1)))
+        // Only read(2) writes it, and only what it wrote is copied out: not zero-filled.
+        let size = min(16384, max(limit, 1))
+        var buffer = [UInt8](unsafeUninitializedCapacity: size) { _, count in count = size }
         while out.count < limit {
             let wanted = min(buffer.count, limit - out.count)
             let n = try retryingInterrupts { buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, wanted) } }

@@ -152,7 +152,8 @@ public enum ChildProcess {
             close(fds[0])
             fds[0] = -1
         }
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        // Only read(2) writes it, and only what it wrote is copied out: not zero-filled.
+        var buffer = [UInt8](unsafeUninitializedCapacity: 65536) { _, count in count = 65536 }
         while fds.contains(where: { $0 >= 0 }) {
             var polls = fds.enumerated().filter { $0.element >= 0 }.map { (i, fd) in
                 pollfd(fd: fd, events: Int16(i == 0 ? POLLOUT : POLLIN), revents: 0)

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 
-/// Where the built plugin binaries are: `$CNI_BIN_DIR` if set, else the package's `.build/debug`.
+/// Where the built plugin binaries are: `$CNI_BIN_DIR` if set, else the package's `.build/debug`,
+/// where every plugin is a symbolic link to the multi-call binary `swift-cni` (made on first use, as
+/// `scripts/install` makes them where the suite is installed).
 public enum Binaries {
     public static let packageRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -11,8 +13,28 @@ public enum Binaries {
 
     public static var directory: String {
         if let dir = ProcessInfo.processInfo.environment["CNI_BIN_DIR"], !dir.isEmpty { return dir }
-        return packageRoot + "/.build/debug"
+        _ = debugLinks
+        return debugDirectory
     }
+
+    static let debugDirectory = packageRoot + "/.build/debug"
+
+    /// The plugin names of `.build/debug/swift-cni` as links to it, replacing anything else of
+    /// that name (an executable of an older build). Without the binary, nothing is made and the
+    /// tests that run plugins fail saying so.
+    private static let debugLinks: Void = {
+        let multiCall = debugDirectory + "/swift-cni"
+        guard let list = try? Command.run([multiCall, "--list"]), list.succeeded else { return }
+        let files = FileManager.default
+        for name in list.stdout.split(separator: "\n").map(String.init) {
+            let link = debugDirectory + "/" + name
+            if (try? files.destinationOfSymbolicLink(atPath: link)) == "swift-cni" { continue }
+            let scratch = link + ".link-\(getpid())"
+            try? files.removeItem(atPath: scratch)
+            guard (try? files.createSymbolicLink(atPath: scratch, withDestinationPath: "swift-cni")) != nil else { continue }
+            rename(scratch, link)  // atomic: a concurrent test process sees the old file or the link
+        }
+    }()
 
     /// Path of a built executable (`loopback`, `bridge`, `cnitool`, …).
     public static func path(_ name: String) -> String { directory + "/" + name }

@@ -136,6 +136,21 @@ import Testing
         }
     }
 
+    /// DEL removes the addresses before the link (so the lease can go while the link deletion
+    /// waits): the link stays, without them; addresses already gone are no error.
+    @Test func removeAddressesLeavesTheLinkWithoutThem() throws {
+        try withHostAndContainer { hostNS, ctrNS, host, container in
+            _ = try VethPair.create(VethPair.Configuration(containerName: "eth0", container: container, host: host))
+            try ctrNS.ip("addr", "add", "10.22.0.5/16", "dev", "eth0")
+            try ctrNS.ip("addr", "add", "fd00:22::5/64", "dev", "eth0", "nodad")
+            let (link, addresses) = try #require(try VethPair.lookup(named: "eth0", in: container))
+            try VethPair.removeAddresses(addresses, of: link, in: container)
+            #expect(try VethPair.lookup(named: "eth0", in: container)?.addresses == [])
+            try VethPair.removeAddresses(addresses, of: link, in: container)
+            #expect(try VethPair.delete(named: "eth0", in: container) == [])
+        }
+    }
+
     /// The link vanishes between its lookup and the address listing (a namespace being destroyed
     /// takes its veths with it): already gone, not an error.
     @Test func aLinkThatVanishesOnTheWayIsAlreadyGone() throws {

@@ -1,3 +1,4 @@
+import NetAddress
 /// The name checks libcni applies to container IDs, network names and interface names, with its
 /// codes and messages. ``PluginMain`` runs them on every request; a runtime (cnitool) runs them
 /// before exec'ing a plugin.
@@ -33,7 +34,7 @@ public enum CNIValidation {
     /// must never get through; the character rule already rejects the first two.
     public static func validateNetworkName(_ name: String) throws(CNIError) {
         guard !name.isEmpty else { throw CNIError(.invalidNetworkConfig, "missing network name") }
-        guard isValidName(name), !name.contains("..") else {
+        guard isValidName(name), !name.containsText("..") else {
             throw CNIError(.invalidNetworkConfig, "invalid characters found in network name", details: name)
         }
     }

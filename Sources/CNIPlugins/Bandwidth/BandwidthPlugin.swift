@@ -4,6 +4,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "bandwidth") { BandwidthPlugin() } }
+
 /// The `bandwidth` plugin: chained after a veth plugin, it limits the container's traffic with
 /// token buckets on the host side (``Shaping``): traffic into the container on the host veth,
 /// traffic out of it on an ifb device (``IFBDevice``) that the host veth's received packets are

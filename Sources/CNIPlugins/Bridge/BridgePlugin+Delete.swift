@@ -9,17 +9,19 @@ extension BridgePlugin {
     /// DEL, best-effort: every step runs even when an earlier one failed, the failures are
     /// reported together, and anything already gone counts as done.
     ///
-    /// Two strands run side by side. Deleting a veth mostly waits in the kernel (~10–30 ms in
-    /// `rcu_barrier`), while the firewall work mostly runs iptables-restore, so they overlap well;
-    /// the reference runs everything in a row.
-    /// - The container interface is deleted (its veth peer and bridge port go with it), then IPAM
-    ///   DEL runs, in that order, so an address is never handed out while still configured
-    ///   (plugins#666). With dhcp IPAM, whose daemon sends DHCPRELEASE through the interface,
-    ///   the addresses are removed first, then IPAM DEL runs, then the interface is deleted (the
-    ///   reference deletes the interface first, so its dhcp leases are never released).
+    /// Three strands run side by side. Deleting a veth mostly waits in the kernel (~10–30 ms in
+    /// `rcu_barrier`), the firewall work mostly runs iptables-restore or waits on nftables, and
+    /// IPAM DEL execs the IPAM plugin; the reference runs everything in a row.
+    /// - The container interface's addresses are removed, then the interface is deleted (its veth
+    ///   peer and bridge port go with it) on a thread of its own.
+    /// - IPAM DEL runs on another as soon as the addresses are gone (after the link, if they could
+    ///   not be removed), so an address is never handed out while still configured (plugins#666).
+    ///   With dhcp IPAM, whose daemon sends DHCPRELEASE through the interface, IPAM DEL runs before
+    ///   the interface is deleted, on that thread (the reference deletes the interface first, so
+    ///   its dhcp leases are never released).
     /// - The spoof-check rules (found by container ID and interface name) and the masquerade rules
     ///   (found by chain name and comment; the addresses, read from the interface before it goes,
-    ///   or else from `prevResult`, only narrow the work) are removed.
+    ///   or else from `prevResult`, only narrow the work) are removed on this thread.
     ///
     /// A `CNI_NETNS` that is empty or no longer exists skips the interface only. (The reference then
     /// releases the address and stops, leaking the masquerade rules: plugins#810, nerdctl and ctr
@@ -27,50 +29,14 @@ extension BridgePlugin {
     public func delete(_ context: PluginContext) throws {
         let config = BridgeConfig(teardown: context.config)
         var errors = CleanupErrors()
-        var addresses: [IPNetwork] = []
-        var removal: (stack: NetworkStack, link: Link)?
-        if let container = try resources.containerForDelete(context) {
-            // A link that vanishes meanwhile is simply not found.
-            let found = errors.run("look up \"\(context.ifName)\"") { try VethPair.lookup(named: context.ifName, in: container) }
-            if let (link, global) = found ?? nil {
-                addresses = global
-                removal = (container, link)
-            }
+        let container = try resources.containerForDelete(context)
+        // dhcp releases its lease through the interface.
+        let removal = ContainerVethRemoval(
+            ifName: context.ifName, in: container, errors: &errors, linkOutlivesLease: config.ipamType == "dhcp")
+        if config.isLayer3 {
+            removal.releaseLease { try context.ipam.execDel() }
         }
-        // The container's socket and the IPAM delegate are used by this strand only until it is joined.
-        let leaseNeedsInterface = config.ipamType == "dhcp"
-        let global = addresses
-        let interfaceAndLease = ConcurrentStep { () -> CleanupErrors in
-            var strand = CleanupErrors()
-            let deleteInterface = {
-                guard let removal else { return }
-                strand.run("delete \"\(context.ifName)\"") { () throws in
-                    do {
-                        try removal.stack.netlink.deleteLink(removal.link)
-                    } catch let error as NetlinkError where error.isNotFound {
-                    }
-                }
-            }
-            if leaseNeedsInterface, let removal {
-                // dhcp releases its lease through the interface: the addresses go first (no
-                // address is still configured once it is released), the interface after.
-                strand.run("remove the addresses of \"\(context.ifName)\"") { () throws in
-                    for address in global {
-                        do {
-                            try removal.stack.netlink.deleteAddress(Address(address, index: removal.link.index))
-                        } catch let error as NetlinkError where error.isNotFound {
-                        }
-                    }
-                }
-            } else {
-                deleteInterface()
-            }
-            if config.isLayer3 {
-                strand.run("IPAM DEL") { try context.ipam.execDel() }
-            }
-            if leaseNeedsInterface { deleteInterface() }
-            return strand
-        }
+        var addresses = removal.addresses
 
         if addresses.isEmpty, let previous = context.config.readablePrevResult {
             addresses = previous.containerAddresses(ifName: context.ifName, sandbox: context.netns)
@@ -87,10 +53,7 @@ extension BridgePlugin {
                 try Masquerade(host: firewall).teardown(attachment)
             }
         }
-        // The strand reports its own failures; `join` itself fails only if the strand threw.
-        if let strand = errors.run("DEL", { try interfaceAndLease.join() }) {
-            errors.append(contentsOf: strand)
-        }
+        errors.append(contentsOf: removal.join())
         try errors.throwIfAny()
     }
 }

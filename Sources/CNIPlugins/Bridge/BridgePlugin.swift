@@ -3,6 +3,10 @@ import Firewall
 import LinuxNet
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "bridge") { BridgePlugin() } }
+
 /// The `bridge` plugin: containers on a Linux bridge in the host namespace, each through a veth
 /// pair, addresses from any IPAM plugin; a drop-in for the reference's (same options, result,
 /// firewall objects). See `BridgePlugin+Add.swift` for what ADD does and where it differs.

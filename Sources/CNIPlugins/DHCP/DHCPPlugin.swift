@@ -1,6 +1,14 @@
 import CNI
 import Posix
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "dhcp") {
+    // `dhcp daemon [flags]` (or `swift-cni dhcp daemon`) runs the daemon; anything else is a request.
+    DHCPDaemon.runIfRequested()
+    return DHCPPlugin()
+} }
+
 /// The dhcp IPAM plugin: asks the dhcp daemon (``DHCPDaemon``, `dhcp daemon`) over its socket
 /// to acquire a lease for the container's interface (ADD), to confirm it (CHECK) and to release
 /// it (DEL). The daemon does the DHCP work from inside the container's namespace and renews

@@ -3,6 +3,10 @@ import LinuxNet
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "dummy") { DummyPlugin() } }
+
 /// The `dummy` plugin: a dummy link in the container with the IPAM result on it (an address the
 /// container's applications can use that routes nowhere). It has no options of its own; `ipam` is
 /// required, and the result keeps IPAM's DNS.

@@ -2,6 +2,10 @@ import CNI
 import Firewall
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "firewall") { FirewallPlugin() } }
+
 /// The `firewall` plugin: chained after an interface plugin, it opens the host's firewall to the
 /// container's addresses (the reference's iptables chains, our nftables table, or firewalld's
 /// zone) and applies the ingress policy. It creates no interface; its result is prevResult.

@@ -75,7 +75,7 @@ public struct FirewalldFirewall: ContainerFirewall {
                 do {
                     _ = try zoneCall(bus, "addSource", zone: a.zone, source)
                     added.append(source)
-                } catch where error.message.contains("ZONE_ALREADY_SET") {
+                } catch where error.message.containsText("ZONE_ALREADY_SET") {
                     continue
                 }
             }
@@ -107,7 +107,7 @@ public struct FirewalldFirewall: ContainerFirewall {
     /// A removal that found nothing to remove: the source is not in the zone, or firewalld is
     /// not on the bus.
     static func meansGone(_ error: DBusError) -> Bool {
-        error.message.contains("UNKNOWN_SOURCE") || error.message.contains("NOT_ENABLED")
+        error.message.containsText("UNKNOWN_SOURCE") || error.message.containsText("NOT_ENABLED")
             || error.name == "org.freedesktop.DBus.Error.ServiceUnknown"
             || error.name == "org.freedesktop.DBus.Error.NameHasNoOwner"
     }

@@ -1,6 +1,10 @@
 import CNI
 import Posix
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "flannel") { FlannelPlugin() } }
+
 /// The flannel plugin (flannel-io/cni-plugin): turns this node's flannel lease (the subnet file
 /// flanneld writes) into a delegate config, bridge + host-local by default (``DelegateConfig``),
 /// stores that config under `dataDir`, and runs the delegate. DEL runs the delegate with the

@@ -5,6 +5,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "host-device") { HostDevicePlugin() } }
+
 /// The `host-device` plugin: moves an existing device of the node into the container, renamed to
 /// CNI_IFNAME (its node name kept as the link's alias), and back on DEL. Options:
 /// ``HostDeviceConfig``.

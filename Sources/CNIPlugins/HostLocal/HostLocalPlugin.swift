@@ -2,6 +2,10 @@ import CNI
 import Glibc
 import NetAddress
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "host-local") { HostLocalPlugin() } }
+
 /// The host-local IPAM plugin: addresses from ranges, remembered in `<dataDir>/<network>/`.
 /// It never enters the container's namespace; bridge and ptp delegate to it.
 ///

@@ -3,6 +3,10 @@ import LinuxNet
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "ipvlan") { IPVLANPlugin() } }
+
 /// The `ipvlan` plugin: an ipvlan link on `master` (sharing its MAC), created straight into the
 /// container's namespace, with the addresses of IPAM or, chained without `ipam`, of `prevResult`.
 /// Options: ``IPVLANConfig``.

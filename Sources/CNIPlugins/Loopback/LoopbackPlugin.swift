@@ -4,6 +4,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "loopback") { LoopbackPlugin() } }
+
 /// The `loopback` plugin: brings `lo` up inside the container (and down on DEL). CNI_IFNAME is
 /// ignored, as the reference ignores it.
 public struct LoopbackPlugin: CNIPlugin {

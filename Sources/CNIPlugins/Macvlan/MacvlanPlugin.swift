@@ -3,6 +3,10 @@ import LinuxNet
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "macvlan") { MacvlanPlugin() } }
+
 /// The `macvlan` plugin: a macvlan link on the node's uplink (`master`), created straight into the
 /// container's namespace, with the IPAM result on it or, without IPAM, just up (L2 only). Options:
 /// ``MacvlanConfig``.

@@ -5,6 +5,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "ptp") { PTPPlugin() } }
+
 /// The `ptp` plugin: a veth pair per container and no bridge. The host end carries the IPAM
 /// gateway as a /32 (/128) and a host route to each container address; the container routes
 /// everything, its own subnet included, through that gateway. Options: see ``PTPConfig``.
@@ -45,41 +49,41 @@ public struct PTPPlugin: CNIPlugin {
     /// and routes with it), the masquerade rules, the IPAM lease; each step runs even when
     /// another failed, and the failures are reported together.
     ///
-    /// Deleting a veth mostly waits for the kernel's RCU grace periods (~15 ms), so the link goes
-    /// on a thread of its own while this one removes the rules and runs IPAM's DEL (deleting an
-    /// iptables-nft chain waits on RCU too). The rules are found without addresses (prevResult's,
-    /// if any, only narrow the families read).
+    /// Deleting a veth mostly waits for the kernel's RCU grace periods (~15 ms), so the container
+    /// interface's addresses are removed first and the link goes on a thread of its own; IPAM's
+    /// DEL runs on another as soon as the addresses are gone (never while one is still
+    /// configured), and this one removes the rules meanwhile (deleting an iptables-nft chain
+    /// waits on RCU too). The rules are found without addresses (prevResult's, if any, only
+    /// narrow the families read).
     public func delete(_ context: PluginContext) throws {
         let config = PTPConfig(teardown: context.config)
         let masq = PTPMasquerade(masquerade: masquerade, config: config, context: context)
         let previous = context.config.readablePrevResult
         let addresses = previous.map { Self.containerAddresses(of: $0, context) } ?? []
-        let links = ConcurrentStep { deleteLinks(context, previous: previous) }
         var errors = CleanupErrors()
+        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
+        let container = opened ?? nil
+        let removal = ContainerVethRemoval(ifName: context.ifName, in: container, errors: &errors)
+        // Without the namespace, the host end prevResult names (it outlives a deleted namespace
+        // for a while, and for good if something still holds the namespace).
+        let hostVeth = container == nil && previous != nil
+            ? ConcurrentStep { try deleteHostVeth(of: previous!, context) } : nil
+        let releasesLease = !config.ipamType.isEmpty
+        if releasesLease && container != nil {
+            removal.releaseLease { try context.ipam.execDel() }
+        }
         if config.ipMasq {
             errors.run("tear down masquerade") { try masq.teardown(addresses) }
         }
-        if !config.ipamType.isEmpty {
+        errors.append(contentsOf: removal.join())
+        if let hostVeth {
+            errors.run("delete host veth") { try hostVeth.join() }
+        }
+        if releasesLease && container == nil {
+            // Only now that the host end (and so the pair) is gone.
             errors.run("release IPAM") { try context.ipam.execDel() }
         }
-        if let linkErrors = errors.run("delete \(context.ifName)", { try links.join() }) {
-            errors.append(contentsOf: linkErrors)
-        }
         try errors.throwIfAny()
-    }
-
-    /// The container veth (and with it the host end). Without a netns (none given, or gone), the
-    /// host end `previous` names: it outlives a deleted namespace for a while, and for good if
-    /// something still holds the namespace.
-    func deleteLinks(_ context: PluginContext, previous: CNIResult?) -> CleanupErrors {
-        var errors = CleanupErrors()
-        let opened = errors.run("open \(context.netns)") { try resources.containerForDelete(context) }
-        if let container = opened ?? nil {
-            errors.run("delete \(context.ifName)") { _ = try VethPair.delete(named: context.ifName, in: container) }
-        } else if let previous {
-            errors.run("delete host veth") { try deleteHostVeth(of: previous, context) }
-        }
-        return errors
     }
 
     /// Masquerade rules of attachments the runtime no longer lists, then IPAM's GC. The links

@@ -5,6 +5,10 @@ import Netlink
 import PluginKit
 import SystemPackage
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "portmap") { PortMapPlugin() } }
+
 /// The `portmap` plugin: chained after an interface plugin, it publishes container ports on the
 /// host (`runtimeConfig.portMappings`): DNAT from `hostIP:hostPort` to the container address of
 /// each family in prevResult, masquerade for hairpin and localhost connections, stale UDP conntrack

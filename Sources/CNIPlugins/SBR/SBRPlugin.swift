@@ -4,6 +4,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "sbr") { SBRPlugin() } }
+
 /// The `sbr` plugin (source-based routing): chained after an interface plugin, it makes the
 /// container route traffic *from* each address of `CNI_IFNAME` through that interface, with a
 /// policy rule per address and a routing table of its own (``SourceRouting``). Everything happens

@@ -1,5 +1,9 @@
 import CNI
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "static") { StaticPlugin() } }
+
 /// The static IPAM plugin: the addresses, routes and DNS of its config (or of `CNI_ARGS`,
 /// `args.cni.ips`, `runtimeConfig.ips`) as the IPAM result. It allocates nothing and keeps no
 /// state, so DEL and GC have nothing to do and STATUS is always ready.

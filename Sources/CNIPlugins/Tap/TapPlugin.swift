@@ -3,6 +3,10 @@ import LinuxNet
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "tap") { TapPlugin() } }
+
 /// The `tap` plugin: a persistent tap device in the container's namespace (for a VM runtime to
 /// attach to), optionally a port of a bridge there, with the IPAM result on it or, without IPAM,
 /// just up. Options: ``TapConfig``.

@@ -5,6 +5,10 @@ import Netlink
 import PluginKit
 import SystemPackage
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "tuning") { TuningPlugin() } }
+
 /// The `tuning` plugin: chained after an interface plugin, it sets sysctls in the container's
 /// network namespace and changes the container interface (`CNI_IFNAME`): MAC, MTU, promiscuous and
 /// all-multicast mode, transmit queue length. The values it replaces on the interface are saved

@@ -3,6 +3,10 @@ import LinuxNet
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "vlan") { VLANPlugin() } }
+
 /// The `vlan` plugin: an 802.1Q link with `vlanId` on `master`, created straight into the
 /// container's namespace, with the IPAM result on it. Options: ``VLANConfig``.
 ///

@@ -5,6 +5,10 @@ import NetAddress
 import Netlink
 import PluginKit
 
+/// This plugin's line in the multi-call binary's table (Sources/README.md).
+@used @section("swift_cni_plugins")
+let registration: PluginTable.Entry = { PluginTable.entry($0, "vrf") { VRFPlugin() } }
+
 /// The `vrf` plugin: chained after an interface plugin, it puts `CNI_IFNAME` into a VRF device of
 /// the container namespace (`vrfname`, created with `table` or a free table when missing), so the
 /// interface's routes live in the VRF's table: the kernel moves the connected ones, and the

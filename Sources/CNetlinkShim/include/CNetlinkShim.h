@@ -86,4 +86,12 @@ static inline size_t cni_nla_hdrlen(void) { return NLA_HDRLEN; }
 /// NLA_TYPE_MASK: strips NLA_F_NESTED / NLA_F_NET_BYTEORDER from an attribute type.
 static inline uint16_t cni_nla_type(uint16_t type) { return type & NLA_TYPE_MASK; }
 
+/// The multi-call binary's plugin table: the linker gathers every plugin library's entry (Swift
+/// `@section("swift_cni_plugins")`) into one section and defines these bounds (NULL when no
+/// plugin is linked in, as in cnitool).
+extern void *const __start_swift_cni_plugins[] __attribute__((weak, visibility("hidden")));
+extern void *const __stop_swift_cni_plugins[] __attribute__((weak, visibility("hidden")));
+static inline void *const *cni_plugin_table_begin(void) { return __start_swift_cni_plugins; }
+static inline void *const *cni_plugin_table_end(void) { return __stop_swift_cni_plugins; }
+
 #endif

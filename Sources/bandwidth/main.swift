@@ -1,4 +1,0 @@
-import Bandwidth
-import CNI
-
-PluginMain.run(BandwidthPlugin(), about: "CNI bandwidth plugin (swift-cni)")

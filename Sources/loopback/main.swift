@@ -1,4 +1,0 @@
-import CNI
-import Loopback
-
-PluginMain.run(LoopbackPlugin(), about: "CNI loopback plugin (swift-cni)")

@@ -1,4 +1,0 @@
-import CNI
-import Macvlan
-
-PluginMain.run(MacvlanPlugin(), about: "CNI macvlan plugin (swift-cni)")

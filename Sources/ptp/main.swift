@@ -1,4 +1,0 @@
-import CNI
-import PTP
-
-PluginMain.run(PTPPlugin(), about: "CNI ptp plugin (swift-cni)")

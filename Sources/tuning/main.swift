@@ -1,4 +1,0 @@
-import CNI
-import Tuning
-
-PluginMain.run(TuningPlugin(), about: "CNI tuning plugin (swift-cni)")

@@ -1,4 +1,0 @@
-import CNI
-import VLAN
-
-PluginMain.run(VLANPlugin(), about: "CNI vlan plugin (swift-cni)")

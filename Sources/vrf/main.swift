@@ -1,4 +1,0 @@
-import CNI
-import VRF
-
-PluginMain.run(VRFPlugin(), about: "CNI vrf plugin (swift-cni)")
