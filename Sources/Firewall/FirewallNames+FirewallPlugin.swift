@@ -16,6 +16,9 @@ extension FirewallNames {
     public static let firewallIsolationStage2 = "CNI-ISOLATION-STAGE-2"
     /// The comment on every isolation rule, whatever the policy (the reference has one comment).
     public static let firewallIsolationComment = "CNI firewall plugin rules (ingressPolicy: same-bridge)"
+    /// Ours: which attachment each address in CNI-FORWARD belongs to, one rule per address naming
+    /// it in its comment. Nothing jumps to it (no packet sees it); the reference never reads it.
+    public static let firewallOwners = "CNI-FORWARD-OWNERS"
 
     // MARK: nftables (ours)
 

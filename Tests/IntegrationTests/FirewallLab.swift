@@ -89,6 +89,13 @@ final class FirewallLab {
         try host.check(["iptables-save", "-t", "filter"]) + host.check(["ip6tables-save", "-t", "filter"])
     }
 
+    /// Container `i`'s rules in CNI-FORWARD (`chain`), or in CNI-FORWARD-OWNERS, of both families.
+    func forwardRules(_ i: Int, chain: String = "CNI-FORWARD") throws -> [String] {
+        let (v4, v6) = (" \(address(i))/32 ", " \(address(i, v6: true))/128 ")
+        return try filterRules().split(separator: "\n").map(String.init)
+            .filter { $0.hasPrefix("-A \(chain) ") && ($0.contains(v4) || $0.contains(v6)) }
+    }
+
     func close() {
         guard !closed else { return }
         closed = true

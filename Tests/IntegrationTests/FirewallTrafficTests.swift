@@ -21,9 +21,9 @@ struct FirewallTrafficTests {
             #expect(try lab.firewall("CHECK", 0, #""backend":"iptables""#).succeeded)
             #expect(try lab.firewall("CHECK", 0, #""backend":"iptables""#, binary: Binaries.referenceDirectory + "/firewall").succeeded)
 
-            // The reference's DEL removes our rules...
+            // The reference's DEL removes our rules (not the owner rules, which it does not know)...
             #expect(try lab.firewall("DEL", 0, #""backend":"iptables""#, binary: Binaries.referenceDirectory + "/firewall").succeeded)
-            #expect(try !lab.filterRules().contains(lab.address(0)))
+            #expect(try lab.forwardRules(0).isEmpty)
             #expect(try !lab.reaches(lab.containers[0].ns, FirewallLab.outsideAddress))
             #expect(try !lab.firewall("CHECK", 0, #""backend":"iptables""#).succeeded, "CHECK sees the rules gone")
             // ...and ours removes the reference's.
@@ -112,6 +112,45 @@ struct FirewallTrafficTests {
             #expect(try lab.firewall("ADD", 0, #""backend":"nftables""#).succeeded, "ADD again keeps the admin's rule")
             #expect(try table().contains("ip daddr \(lab.address(0)) drop"))
             #expect(try table().components(separatedBy: "id: ctr0\"").count - 1 == 5, "ADD again replaces (4 rules and the anchor), not duplicates")
+        }
+    }
+
+    /// The iptables backend when the runtime has no result to send: a later plugin of the chain
+    /// failed or was killed after this ADD, so nothing was cached and DEL comes without prevResult
+    /// (the kill soak found the rules left). The owner rules say which addresses were the
+    /// attachment's; GC removes those of attachments no longer valid. The reference's DEL still
+    /// removes our address rules (its owner rule stays, until our GC).
+    @Test func iptablesDelWithoutPrevResultAndGC() throws {
+        try withFirewallLab(networks: ["fwa", "fwa", "fwa"]) { (lab) throws -> Void in
+            let iptables = #""backend":"iptables""#
+            for i in 0..<3 { #expect(try lab.firewall("ADD", i, iptables).succeeded) }
+            func rules(of i: Int) throws -> Int {
+                try lab.forwardRules(i).count + lab.forwardRules(i, chain: "CNI-FORWARD-OWNERS").count
+            }
+            #expect(try lab.forwardRules(0).count == 4, "per family two address rules")
+            #expect(try lab.forwardRules(0, chain: "CNI-FORWARD-OWNERS").count == 2, "and the owner rule")
+
+            #expect(try lab.firewall("DEL", 0, iptables, prev: false).succeeded)
+            #expect(try rules(of: 0) == 0, "DEL without prevResult removes both families' rules")
+            #expect(try rules(of: 1) == 6, "and no one else's")
+            #expect(try rules(of: 2) == 6, "and no one else's")
+
+            let reference = Binaries.referenceDirectory + "/firewall"
+            #expect(try lab.firewall("DEL", 1, iptables, binary: reference).succeeded)
+            #expect(try lab.forwardRules(1).isEmpty, "the reference removes our address rules")
+
+            func gc(keeping valid: [Int]) throws -> Bool {
+                let list = valid.map { #"{"containerID":"ctr\#($0)","ifname":"eth0"}"# }.joined(separator: ",")
+                let config = #"{"cniVersion":"1.1.0","name":"fwa","type":"firewall","cni.dev/valid-attachments":[\#(list)]}"#
+                return try PluginRunner(binary: Binaries.path("firewall"), host: lab.host)
+                    .run("GC", config: config, containerID: nil, ifName: nil).succeeded
+            }
+            #expect(try gc(keeping: [2]))
+            #expect(try rules(of: 1) == 0, "GC removes the owner rules the reference's DEL left")
+            #expect(try rules(of: 2) == 6, "and keeps the valid attachment's rules")
+            #expect(try gc(keeping: []))
+            #expect(try rules(of: 2) == 0, "GC without valid attachments removes everything of the network")
+            #expect(try lab.filterRules().contains("-A CNI-FORWARD -m comment --comment \"CNI firewall plugin admin overrides\" -j CNI-ADMIN"))
         }
     }
 

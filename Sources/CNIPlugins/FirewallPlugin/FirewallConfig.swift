@@ -140,6 +140,13 @@ public struct FirewallAttachment: Sendable {
     /// "container ctr1 (network mynet, eth0)", for messages.
     public var label: String { "container \(containerID) (network \(network), \(ifName))" }
 
+    /// `<h16(network)>-<h16(ifName:containerID)>` (the masquerade's and portmap's tag): what the
+    /// attachment's nftables rules and anchor and its iptables owner rules are found by.
+    var tag: String { FirewallNames.masqueradeInstanceHash(network: network, ifName: ifName, containerID: containerID) }
+
+    /// `<tag>, net: <net>, if: <if>, id: <cid>` (cut to 128 bytes): the comment those rules carry.
+    var ruleComment: String { FirewallNames.masqueradeComment(network: network, ifName: ifName, containerID: containerID) }
+
     /// The single addresses of `family`, without duplicates, in prevResult's order.
     public func hosts(_ family: IPFamily) -> [IPAddress] {
         var out: [IPAddress] = []
@@ -157,5 +164,29 @@ public struct FirewallAttachment: Sendable {
         }
         guard !bridge.isEmpty else { throw FirewallPluginError(.invalidConfig, "got empty bridge name") }
         return bridge
+    }
+}
+
+/// GC's view of one network's attachments by tag: those of the network not in the valid list are
+/// stale (the tags of other networks never are).
+struct StaleAttachments {
+    let prefix: String
+    let keep: Set<String>
+
+    init(network: String, keeping valid: [ValidAttachment]) {
+        prefix = FirewallNames.masqueradeNetworkHash(network: network) + "-"
+        keep = Set(valid.map {
+            FirewallNames.masqueradeInstanceHash(network: network, ifName: $0.ifName, containerID: $0.containerID)
+        })
+    }
+
+    /// The length of a tag: a comment's first `tagLength` bytes are its tag.
+    var tagLength: Int { prefix.utf8.count + 16 }
+
+    /// Whether the comment (of a rule or anchor) names a stale attachment of the network.
+    func isStale<S: StringProtocol>(comment: S?) -> Bool {
+        guard let comment, comment.utf8.count >= tagLength else { return false }
+        let tag = String(comment.prefix(tagLength))
+        return tag.hasPrefix(prefix) && !keep.contains(tag)
     }
 }

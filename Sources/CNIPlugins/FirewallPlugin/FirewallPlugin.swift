@@ -98,9 +98,9 @@ public struct FirewallPlugin: CNIPlugin {
         }
     }
 
-    /// Removes the nftables rules of this network's attachments that are not in
-    /// `cni.dev/valid-attachments`. Without the list nothing is removed. The iptables and
-    /// firewalld state names no container, so it cannot be told stale.
+    /// Removes the nftables and iptables rules of this network's attachments that are not in
+    /// `cni.dev/valid-attachments` (iptables: as the owner rules record them). Without the list
+    /// nothing is removed. firewalld's sources name no container, so they cannot be told stale.
     public func gc(_ context: PluginContext) throws {
         guard let valid = context.config.validAttachments else { return }
         var errors = CleanupErrors()

@@ -57,13 +57,14 @@ public struct IPTablesFirewall: IsolatingFirewall {
         }
     }
 
-    /// Removes the address rules (only the families with addresses; without prevResult the
-    /// reference removes nothing, and neither can we: the rules do not name their container).
-    /// A filter table that cannot hold CNI-FORWARD (looked up over netlink for iptables-nft) is
-    /// not read at all.
+    /// Removes the attachment's address rules and owner rules: in the families of prevResult's
+    /// addresses, or in both without prevResult (the owner rules then say which addresses were
+    /// the attachment's). A filter table that cannot hold CNI-FORWARD or the owner chain (looked
+    /// up over netlink for iptables-nft) is not read at all.
     public func remove(_ a: FirewallAttachment) throws(FirewallPluginError) {
-        for family in families(a)
-        where tools.mayHold(family, table: IPTablesFirewallLayout.table, chains: [FirewallNames.firewallForward]) {
+        let chains = [FirewallNames.firewallForward, FirewallNames.firewallOwners]
+        for family in a.addresses.isEmpty ? IPFamily.allCases : families(a)
+        where tools.mayHold(family, table: IPTablesFirewallLayout.table, chains: chains) {
             do {
                 try remove(a, family: family)
             } catch {
@@ -95,7 +96,20 @@ public struct IPTablesFirewall: IsolatingFirewall {
         }
     }
 
-    /// Nothing: the reference's address rules name no container, so which ones are stale cannot
-    /// be told from the rules (the nftables backend's can).
-    public func gc(network: String, keeping valid: [ValidAttachment]) throws(FirewallPluginError) {}
+    /// Removes the rules of `network`'s attachments that are not in `valid`, as their owner rules
+    /// record them (the address rules themselves name no container): one read and one
+    /// transaction per family that may hold the owner chain.
+    public func gc(network: String, keeping valid: [ValidAttachment]) throws(FirewallPluginError) {
+        let stale = StaleAttachments(network: network, keeping: valid)
+        for family in IPFamily.allCases
+        where tools.mayHold(family, table: IPTablesFirewallLayout.table, chains: [FirewallNames.firewallOwners]) {
+            do {
+                try tools.update(family, table: IPTablesFirewallLayout.table, what: "garbage-collect iptables rules of network \(network)") {
+                    (IPTablesFirewallLayout.collectionLines($0, stale), ())
+                }
+            } catch {
+                throw FirewallPluginError("failed to garbage-collect iptables rules of network \(network)", error)
+            }
+        }
+    }
 }

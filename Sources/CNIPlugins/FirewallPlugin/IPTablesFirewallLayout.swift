@@ -23,6 +23,16 @@ import NetAddress
 /// per-address rules carry no comment: the reference deletes them by their exact text, so ours
 /// must be the same text for either side to remove the other's. Shared rules and chains stay on
 /// DEL (other containers use them), as in the reference.
+///
+/// Ours besides: a chain nothing jumps to, recording who each address belongs to, written in the
+/// same transaction as the address rules:
+///
+///     :CNI-FORWARD-OWNERS - [0:0]
+///     -A CNI-FORWARD-OWNERS -s 10.88.0.2/32 -m comment --comment "<tag>, net: mynet, if: eth0, id: ctr1" -j RETURN
+///
+/// so that a DEL without prevResult (the runtime caches no result when a later plugin of the
+/// chain failed or was killed) and GC still find the attachment's addresses, and an address two
+/// attachments claim keeps its rules until the last one goes.
 enum IPTablesFirewallLayout {
     static let table = "filter"
 
@@ -53,6 +63,46 @@ enum IPTablesFirewallLayout {
 
     static func addressRules(_ a: FirewallAttachment, _ family: IPFamily) -> [IPTablesNATRule] {
         a.hosts(family).flatMap(addressRules)
+    }
+
+    // MARK: owners
+
+    /// The record that `address` belongs to the attachment.
+    static func ownerRule(_ address: IPAddress, _ a: FirewallAttachment) -> IPTablesNATRule {
+        IPTablesNATRule(
+            chain: FirewallNames.firewallOwners,
+            spec: ["-s", IPNetwork(host: address).description] + comment(a.ruleComment) + ["-j", "RETURN"])
+    }
+
+    /// One owner rule as read back: the rule, the address, the comment naming the attachment.
+    struct Owner {
+        var rule: IPTablesNATRule
+        var address: IPAddress
+        var comment: String
+    }
+
+    /// The owner rules in `dump` (rules of another shape in the chain are not ours and are left).
+    static func owners(_ dump: IPTablesNATDump) -> [Owner] {
+        dump.rules(in: FirewallNames.firewallOwners).compactMap { rule in
+            guard rule.spec.first == "-s", rule.spec.count > 1, let comment = rule.comment,
+                let network = IPNetwork(rule.spec[1])
+            else { return nil }
+            return Owner(rule: rule, address: network.address, comment: comment)
+        }
+    }
+
+    /// The lines deleting the address rules of `addresses` and of the owners going, unless an
+    /// owner that stays claims the address, and the owners going: each rule as often as it is in
+    /// its chain (duplicates from races go too). Empty when none is there. `all` is `owners(dump)`.
+    static func releaseLines(_ dump: IPTablesNATDump, addresses: [IPAddress], going: [Owner], of all: [Owner]) -> [String] {
+        let goingRules = Set(going.map(\.rule))
+        let claimed = Set(all.filter { !goingRules.contains($0.rule) }.map(\.address))
+        var doomed: [IPTablesNATRule] = []
+        for address in addresses + going.map(\.address) where !claimed.contains(address) {
+            for rule in addressRules(address) where !doomed.contains(rule) { doomed.append(rule) }
+        }
+        for owner in going where !doomed.contains(owner.rule) { doomed.append(owner.rule) }
+        return doomed.flatMap { rule in Array(repeating: rule.line("-D"), count: dump.rules.filter { $0 == rule }.count) }
     }
 
     // MARK: isolation
@@ -100,8 +150,10 @@ enum IPTablesFirewallLayout {
         if addresses {
             declare(FirewallNames.firewallForward)
             declare(a.adminChain)
+            declare(FirewallNames.firewallOwners)
             insert(forwardJump)
             insert(adminJump(a.adminChain))
+            a.hosts(family).forEach { append(ownerRule($0, a)) }
             addressRules(a, family).forEach(append)
         }
         if let bridge {
@@ -116,13 +168,20 @@ enum IPTablesFirewallLayout {
         return lines
     }
 
-    /// The lines deleting the attachment's address rules of `family`, each as often as it is in
-    /// the chain (duplicates from races go too). Empty when none is there.
+    /// The lines deleting the attachment's rules of `family`: those of its prevResult addresses
+    /// and of the addresses its owner rules record (all it had, when prevResult is missing), and
+    /// those owner rules. An address another attachment also claims keeps its rules.
     static func teardownLines(_ dump: IPTablesNATDump, _ a: FirewallAttachment, _ family: IPFamily) -> [String] {
-        let present = dump.rules(in: FirewallNames.firewallForward)
-        return addressRules(a, family).flatMap { rule in
-            Array(repeating: rule.line("-D"), count: present.filter { $0 == rule }.count)
-        }
+        let (tag, all) = (a.tag, owners(dump))
+        let mine = all.filter { $0.address.family == family && $0.comment.hasPrefix(tag) }
+        return releaseLines(dump, addresses: a.hosts(family), going: mine, of: all)
+    }
+
+    /// GC: the lines deleting the rules of the network's attachments that are not valid, as
+    /// their owner rules record them.
+    static func collectionLines(_ dump: IPTablesNATDump, _ stale: StaleAttachments) -> [String] {
+        let all = owners(dump)
+        return releaseLines(dump, addresses: [], going: all.filter { stale.isStale(comment: $0.comment) }, of: all)
     }
 
     /// What CHECK requires, in order of dependency: the chains, the jumps, the address rules and

@@ -84,7 +84,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
     func removal(of a: FirewallAttachment, _ connection: NFTConnection) throws(NFTError) -> [NFTBatch.Operation] {
         let anchorRef = NFTFirewallLayout.anchor(a)
         guard let anchor = try connection.chain(anchorRef) else { return [] }
-        let tag = NFTFirewallLayout.tag(a)
+        let tag = a.tag
         var handles: [UInt64] = []
         if let count = NFTFirewallLayout.recordedCount(anchor.comment) {
             for handle in anchor.handle + 1..<anchor.handle + 1 + UInt64(count) {
@@ -118,7 +118,7 @@ public struct NFTablesFirewall: IsolatingFirewall {
             guard existing.forwardRules == NFTFirewallLayout.forwardRules().map(\.expressions) else {
                 throw FirewallPluginError(.checkFailed, "\(what): chain \(NFTFirewallLayout.forward) does not lead to \(NFTFirewallLayout.containers.name)")
             }
-            let tag = NFTFirewallLayout.tag(a)
+            let tag = a.tag
             let listed = try connection.rules(in: NFTFirewallLayout.containers) { $0 == nil || $0?.hasPrefix(tag) == true }
             guard listed.first?.expressions == NFTFirewallLayout.adminJump().expressions else {
                 throw FirewallPluginError(.checkFailed, "\(what): chain \(NFTFirewallLayout.containers) does not start with jump \(NFTFirewallLayout.admin.name)")
@@ -144,22 +144,14 @@ public struct NFTablesFirewall: IsolatingFirewall {
     /// Removes the rules and anchors of `network`'s attachments that are not in `valid`: one
     /// listing of `containers` and of the table's chains, one transaction.
     public func gc(network: String, keeping valid: [ValidAttachment]) throws(FirewallPluginError) {
-        let prefix = FirewallNames.masqueradeNetworkHash(network: network) + "-"
-        let keep = Set(valid.map {
-            FirewallNames.masqueradeInstanceHash(network: network, ifName: $0.ifName, containerID: $0.containerID)
-        })
-        let tagLength = prefix.utf8.count + 16
-        func isStale(_ tag: Substring) -> Bool { tag.hasPrefix(prefix) && !keep.contains(String(tag)) }
+        let stale = StaleAttachments(network: network, keeping: valid)
         try transaction("garbage-collect nftables firewall rules of network \(network)") { (connection) throws(NFTError) in
             var batch = NFTBatch()
-            let doomed = try connection.rules(in: NFTFirewallLayout.containers) { comment in
-                guard let comment, comment.utf8.count >= tagLength else { return false }
-                return isStale(comment.prefix(tagLength))
-            }
+            let doomed = try connection.rules(in: NFTFirewallLayout.containers) { stale.isStale(comment: $0) }
             for rule in doomed { batch.deleteRule(rule) }
             for chain in try connection.chains(in: NFTFirewallLayout.table)
             where chain.ref.name.hasPrefix(NFTFirewallLayout.anchorPrefix)
-                && isStale(chain.ref.name.dropFirst(NFTFirewallLayout.anchorPrefix.count))
+                && stale.isStale(comment: chain.ref.name.dropFirst(NFTFirewallLayout.anchorPrefix.count))
             {
                 batch.append(.deleteChain(chain.ref))
             }

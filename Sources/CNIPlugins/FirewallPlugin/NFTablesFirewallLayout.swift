@@ -101,15 +101,7 @@ enum NFTFirewallLayout {
 
     // MARK: one attachment
 
-    static func tag(_ a: FirewallAttachment) -> String {
-        FirewallNames.masqueradeInstanceHash(network: a.network, ifName: a.ifName, containerID: a.containerID)
-    }
-
-    static func comment(_ a: FirewallAttachment) -> String {
-        FirewallNames.masqueradeComment(network: a.network, ifName: a.ifName, containerID: a.containerID)
-    }
-
-    static func anchor(_ a: FirewallAttachment) -> NFTChainRef { table.chain(anchorPrefix + tag(a)) }
+    static func anchor(_ a: FirewallAttachment) -> NFTChainRef { table.chain(anchorPrefix + a.tag) }
 
     /// `containers=<n>; net: <net>, if: <if>, id: <cid>` (cut to 128 bytes).
     static func anchorComment(_ a: FirewallAttachment, count: Int) -> String {
@@ -127,7 +119,7 @@ enum NFTFirewallLayout {
     /// The attachment's rules, in the order they follow its anchor: per address, replies in and
     /// anything out.
     static func addressRules(_ a: FirewallAttachment) -> [NFTRule] {
-        let comment = comment(a)
+        let comment = a.ruleComment
         return IPFamily.allCases.flatMap { a.hosts($0) }.flatMap { address in
             [
                 NFTRule(chain: containers, comment: comment) {
