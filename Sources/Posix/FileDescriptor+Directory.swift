@@ -155,9 +155,7 @@ extension FileDescriptor {
                 if errno != 0 { throw Errno(rawValue: errno) }
                 return out
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = directoryEntryName(entry)
             if name == "." || name == ".." { continue }
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
             if entry.pointee.d_type == UInt8(DT_UNKNOWN), let st = try? status(of: name) {
@@ -166,4 +164,12 @@ extension FileDescriptor {
             out.append(DirectoryEntry(name: name, isDirectory: isDirectory))
         }
     }
+}
+
+/// The name of a `readdir` entry, read in place. The kernel packs entries, so the last one in
+/// glibc's buffer can be shorter than `dirent`: copying the 256-byte `d_name` field out (as
+/// `entry.pointee.d_name` does) reads past the buffer's end, which AddressSanitizer reports.
+public func directoryEntryName(_ entry: UnsafePointer<dirent>) -> String {
+    let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+    return String(cString: UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
 }

@@ -1,3 +1,4 @@
+import Foundation
 import FuzzTargets
 import Glibc
 import Testing
@@ -9,14 +10,8 @@ import Testing
     static let root = String(#filePath.dropLast("FuzzRegressionTests.swift".count))
 
     static func files(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if !name.hasPrefix(".") { names.append(directory + "/" + name) }
-        }
-        return names.sorted()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.map { directory + "/" + $0 }.sorted()
     }
 
     static func contents(_ path: String) -> [UInt8] {

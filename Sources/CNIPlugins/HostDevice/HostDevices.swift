@@ -4,6 +4,7 @@ import LinuxNet
 import NetAddress
 import Netlink
 import PluginKit
+import Posix
 
 /// Finding the node's device and moving it between the node and a container.
 struct HostDevices {
@@ -55,9 +56,7 @@ struct HostDevices {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
+            let name = directoryEntryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
