@@ -29,9 +29,9 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 export SWIFT_BACKTRACE=enable=no
 # The same defaults linked into every binary, since tests run plugins with an environment of
 # their own: leak detection off (Swift's lazily initialised globals, allocated once, read as leaks
-# when a plugin exits), and reports written to .build/S-reports/report.PID as well: a plugin's
-# stderr is read by the test that ran it, so its report would otherwise show only as a failed
-# test, or not at all where the test expects the plugin to fail.
+# when a plugin exits), and reports written to .build/S-reports/report.EXE.PID instead of stderr
+# (printed after the tests): a plugin's stderr is read by the test that ran it, so its report
+# would otherwise show only as a failed test, or not at all where the test expects a failure.
 options_object() {
     local s=$1 dir="$PWD/.build/$1-options"
     mkdir -p "$dir"
