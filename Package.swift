@@ -181,7 +181,7 @@ let package = Package(
                 "VLAN", "Tap", "HostDevice", "FirewallPlugin", "Static", "Flannel", "DHCP", "Tuning", "SBR", "Bandwidth", "VRF", system,
             ],
             path: "Tests/FuzzTargets"),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus", "regressions"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "Posix"], exclude: ["corpus", "regressions"]),
     ] + pluginLibraries,
     swiftLanguageModes: [.v6]
 )

@@ -155,7 +155,10 @@ extension FileDescriptor {
                 if errno != 0 { throw Errno(rawValue: errno) }
                 return out
             }
-            let name = directoryEntryName(entry)
+            // Read in place: a record is only as long as its name (d_reclen), so copying the whole
+            // 256-byte d_name reads past the last record of readdir's buffer.
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \.d_name)!)
+                .assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
             if entry.pointee.d_type == UInt8(DT_UNKNOWN), let st = try? status(of: name) {
@@ -164,12 +167,4 @@ extension FileDescriptor {
             out.append(DirectoryEntry(name: name, isDirectory: isDirectory))
         }
     }
-}
-
-/// The name of a `readdir` entry, read in place. The kernel packs entries, so the last one in
-/// glibc's buffer can be shorter than `dirent`: copying the 256-byte `d_name` field out (as
-/// `entry.pointee.d_name` does) reads past the buffer's end, which AddressSanitizer reports.
-public func directoryEntryName(_ entry: UnsafePointer<dirent>) -> String {
-    let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-    return String(cString: UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
 }

@@ -1,6 +1,6 @@
-import Foundation
 import FuzzTargets
 import Glibc
+import Posix
 import Testing
 
 /// Every fuzz target over its committed seed corpus (`corpus/<target>/`, minimized from the
@@ -10,8 +10,8 @@ import Testing
     static let root = String(#filePath.dropLast("FuzzRegressionTests.swift".count))
 
     static func files(in directory: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.map { directory + "/" + $0 }.sorted()
+        let entries = (try? Files.entries(ofDirectory: directory)) ?? nil
+        return (entries ?? []).filter { !$0.name.hasPrefix(".") }.map { directory + "/" + $0.name }.sorted()
     }
 
     static func contents(_ path: String) -> [UInt8] {

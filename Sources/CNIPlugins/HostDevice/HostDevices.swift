@@ -52,13 +52,7 @@ struct HostDevices {
 
     /// The names in `directory`, sorted bytewise; [] when it cannot be read.
     static func entries(of directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = directoryEntryName(entry)
-            if name != "." && name != ".." { names.append(name) }
-        }
+        let names = ((try? Files.entries(ofDirectory: directory)) ?? nil)?.map(\.name) ?? []
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
