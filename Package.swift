@@ -53,7 +53,7 @@ let pluginLibraries: [Target] = [
     .target(name: "PortMap", dependencies: ["PluginKit", "Firewall", "DomainErrors"], path: "Sources/CNIPlugins/PortMap", exclude: ["README.md"],
             swiftSettings: lean),
     .target(name: "Macvlan", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Macvlan", swiftSettings: lean),
-    .target(name: "HostDevice", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/HostDevice", swiftSettings: lean),
+    .target(name: "HostDevice", dependencies: ["PluginKit", "Posix"], path: "Sources/CNIPlugins/HostDevice", swiftSettings: lean),
     .target(name: "Tap", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Tap", swiftSettings: lean),
     .target(name: "Dummy", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/Dummy", swiftSettings: lean),
     .target(name: "VLAN", dependencies: ["PluginKit"], path: "Sources/CNIPlugins/VLAN", swiftSettings: lean),
@@ -181,7 +181,7 @@ let package = Package(
                 "VLAN", "Tap", "HostDevice", "FirewallPlugin", "Static", "Flannel", "DHCP", "Tuning", "SBR", "Bandwidth", "VRF", system,
             ],
             path: "Tests/FuzzTargets"),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"], exclude: ["corpus", "regressions"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "Posix"], exclude: ["corpus", "regressions"]),
     ] + pluginLibraries,
     swiftLanguageModes: [.v6]
 )

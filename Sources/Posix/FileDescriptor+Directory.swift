@@ -155,9 +155,10 @@ extension FileDescriptor {
                 if errno != 0 { throw Errno(rawValue: errno) }
                 return out
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // Read in place: a record is only as long as its name (d_reclen), so copying the whole
+            // 256-byte d_name reads past the last record of readdir's buffer.
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \.d_name)!)
+                .assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
             if entry.pointee.d_type == UInt8(DT_UNKNOWN), let st = try? status(of: name) {

@@ -1,5 +1,6 @@
 import FuzzTargets
 import Glibc
+import Posix
 import Testing
 
 /// Every fuzz target over its committed seed corpus (`corpus/<target>/`, minimized from the
@@ -9,14 +10,8 @@ import Testing
     static let root = String(#filePath.dropLast("FuzzRegressionTests.swift".count))
 
     static func files(in directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-            if !name.hasPrefix(".") { names.append(directory + "/" + name) }
-        }
-        return names.sorted()
+        let entries = (try? Files.entries(ofDirectory: directory)) ?? nil
+        return (entries ?? []).filter { !$0.name.hasPrefix(".") }.map { directory + "/" + $0.name }.sorted()
     }
 
     static func contents(_ path: String) -> [UInt8] {

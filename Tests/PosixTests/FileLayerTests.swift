@@ -77,6 +77,18 @@ import Testing
         }
     }
 
+    /// Enough short names to fill readdir's buffer, whose last record then ends a few bytes
+    /// before the allocation does: reading its name must stop at the record (an ASan build
+    /// caught a copy of the whole 256-byte d_name there).
+    @Test func entriesOfAFullReaddirBufferAreReadInPlace() throws {
+        try withDirectory { path, dir in
+            let names = (0..<3000).map { "f\($0)" }
+            for name in names { try dir.writeFile(name, []) }
+            #expect(try dir.entries().map(\.name).sorted() == names.sorted())
+            #expect(try Files.entries(ofDirectory: path)?.count == names.count)
+        }
+    }
+
     @Test func pathErrorsReadAsGosPathError() throws {
         try withDirectory { path, dir in
             try dir.writeFile("file", [])

@@ -4,6 +4,7 @@ import LinuxNet
 import NetAddress
 import Netlink
 import PluginKit
+import Posix
 
 /// Finding the node's device and moving it between the node and a container.
 struct HostDevices {
@@ -51,15 +52,7 @@ struct HostDevices {
 
     /// The names in `directory`, sorted bytewise; [] when it cannot be read.
     static func entries(of directory: String) -> [String] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
+        let names = ((try? Files.entries(ofDirectory: directory)) ?? nil)?.map(\.name) ?? []
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
